@@ -2,8 +2,9 @@
 // through SplitMix64. Not cryptographic. Deterministic for a given seed on
 // every platform. Satisfies std::uniform_random_bit_generator.
 //
-// Independent streams for threads or chunks: Random(seed, stream) hashes the
-// pair, so results do not depend on how work is split across threads.
+// Independent streams for threads or chunks: Random(seed, stream) is a
+// distinct generator for every pair, so work split into numbered blocks gives
+// the same results whatever the number of threads.
 //
 // Thread-safety: one object per thread.
 #pragma once
@@ -27,9 +28,17 @@ class Random {
 
   explicit Random(uint64_t seed, uint64_t stream = 0) { Seed(seed, stream); }
 
+  // Words 0 and 2 of the 256-bit state are SplitMix64 images (bijections)
+  // of the seed and of the stream, so distinct (seed, stream) pairs give
+  // distinct generators; words 1 and 3 mix both, so even the first outputs
+  // (which depend on word 1 only) differ between streams.
   void Seed(uint64_t seed, uint64_t stream = 0) {
-    uint64_t state = seed ^ (stream * 0xd1342543de82ef95ULL + 0x2545f4914f6cdd1dULL);
-    for (uint64_t& word : s_) word = SplitMix64(state);
+    uint64_t seed_state = seed;
+    uint64_t stream_state = stream ^ 0x6a09e667f3bcc909ULL;
+    s_[0] = SplitMix64(seed_state);
+    s_[2] = SplitMix64(stream_state);
+    s_[1] = SplitMix64(seed_state) ^ SplitMix64(stream_state);
+    s_[3] = SplitMix64(seed_state) ^ SplitMix64(stream_state);
   }
 
   static constexpr result_type min() { return 0; }
