@@ -39,7 +39,8 @@ function(syskit_cc_test)
   add_executable(${ARG_NAME} ${ARG_SRCS})
   target_compile_options(${ARG_NAME} PRIVATE ${SYSKIT_WARNING_FLAGS})
   target_include_directories(${ARG_NAME} PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/src)
-  target_link_libraries(${ARG_NAME} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gtest_main)
+  target_link_libraries(${ARG_NAME} PRIVATE ${ARG_DEPS} syskit::testing GTest::gtest
+    GTest::gtest_main)
   target_compile_definitions(${ARG_NAME} PRIVATE
     SYSKIT_TEST_DATA_DIR="${SYSKIT_SOURCE_DATA_DIR}")
   add_test(NAME ${ARG_NAME} COMMAND ${ARG_NAME})

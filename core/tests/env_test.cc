@@ -14,36 +14,20 @@
 #include <vector>
 
 #include "syskit/core/check.h"
+#include "syskit/testing/temp_dir.h"
 
 namespace syskit {
 namespace {
 
-// A fresh directory under the GoogleTest temp dir, removed with its contents.
-class ScopedTempDir {
- public:
-  ScopedTempDir() {
-    std::string pattern = testing::TempDir() + "syskit_env_test_XXXXXX";
-    SYSKIT_CHECK(::mkdtemp(pattern.data()) != nullptr) << "mkdtemp " << pattern;
-    path_ = pattern;
-  }
-  ~ScopedTempDir() {
-    std::error_code error;
-    std::filesystem::remove_all(path_, error);
-  }
-  const std::string& path() const { return path_; }
-  std::string Child(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
+using syskit::testing::TempDir;
 
 void WriteOrDie(const std::string& path, std::string_view contents) {
   ASSERT_TRUE(WriteStringToFile(Env::Default(), contents, path).ok()) << path;
 }
 
 TEST(Env, WriteThenReadRoundTripsAcrossBufferSizes) {
-  ScopedTempDir dir;
-  const std::string path = dir.Child("data");
+  TempDir dir;
+  const std::string path = dir.File("data");
   // Small appends, one bigger than the write buffer, then small again: the
   // bytes must come back in append order.
   std::string expected;
@@ -70,8 +54,8 @@ TEST(Env, WriteThenReadRoundTripsAcrossBufferSizes) {
 }
 
 TEST(Env, FlushMakesBufferedBytesVisibleToReaders) {
-  ScopedTempDir dir;
-  const std::string path = dir.Child("data");
+  TempDir dir;
+  const std::string path = dir.File("data");
   Env* env = Env::Default();
   auto file = env->NewWritableFile(path);
   ASSERT_TRUE(file.ok());
@@ -81,8 +65,8 @@ TEST(Env, FlushMakesBufferedBytesVisibleToReaders) {
 }
 
 TEST(Env, OperationsAfterCloseFail) {
-  ScopedTempDir dir;
-  auto file = Env::Default()->NewWritableFile(dir.Child("data"));
+  TempDir dir;
+  auto file = Env::Default()->NewWritableFile(dir.File("data"));
   ASSERT_TRUE(file.ok());
   ASSERT_TRUE((*file)->Close().ok());
   EXPECT_EQ((*file)->Append("x").code(), StatusCode::kFailedPrecondition);
@@ -91,8 +75,8 @@ TEST(Env, OperationsAfterCloseFail) {
 }
 
 TEST(Env, NewAppendableFileKeepsExistingContents) {
-  ScopedTempDir dir;
-  const std::string path = dir.Child("log");
+  TempDir dir;
+  const std::string path = dir.File("log");
   WriteOrDie(path, "abc");
   Env* env = Env::Default();
   auto file = env->NewAppendableFile(path);
@@ -103,16 +87,16 @@ TEST(Env, NewAppendableFileKeepsExistingContents) {
 }
 
 TEST(Env, NewWritableFileTruncates) {
-  ScopedTempDir dir;
-  const std::string path = dir.Child("data");
+  TempDir dir;
+  const std::string path = dir.File("data");
   WriteOrDie(path, "long old contents");
   WriteOrDie(path, "new");
   EXPECT_EQ(ReadFileToString(Env::Default(), path).value(), "new");
 }
 
 TEST(Env, ReadAtHandlesOffsetsShortReadsAndEndOfFile) {
-  ScopedTempDir dir;
-  const std::string path = dir.Child("digits");
+  TempDir dir;
+  const std::string path = dir.File("digits");
   WriteOrDie(path, "0123456789");
   auto file = Env::Default()->NewRandomAccessFile(path);
   ASSERT_TRUE(file.ok()) << file.status();
@@ -138,8 +122,8 @@ TEST(Env, ReadAtHandlesOffsetsShortReadsAndEndOfFile) {
 }
 
 TEST(Env, MissingFileIsNotFoundNamingThePath) {
-  ScopedTempDir dir;
-  const std::string path = dir.Child("missing");
+  TempDir dir;
+  const std::string path = dir.File("missing");
   Env* env = Env::Default();
   const std::string expected_message = path + ": No such file or directory";
 
@@ -160,7 +144,7 @@ TEST(Env, MissingFileIsNotFoundNamingThePath) {
 }
 
 TEST(Env, DirectoryIsInvalidArgumentForReadAndMap) {
-  ScopedTempDir dir;
+  TempDir dir;
   Env* env = Env::Default();
   const std::string expected_message = dir.path() + ": is a directory";
 
@@ -183,8 +167,8 @@ TEST(Env, NonRegularFileIsInvalidArgument) {
 }
 
 TEST(Env, MapFileOfEmptyFileIsEmpty) {
-  ScopedTempDir dir;
-  const std::string path = dir.Child("empty");
+  TempDir dir;
+  const std::string path = dir.File("empty");
   WriteOrDie(path, "");
   auto mapped = Env::Default()->MapFile(path);
   ASSERT_TRUE(mapped.ok()) << mapped.status();
@@ -193,8 +177,8 @@ TEST(Env, MapFileOfEmptyFileIsEmpty) {
 }
 
 TEST(Env, MapFileSeesWholeContents) {
-  ScopedTempDir dir;
-  const std::string path = dir.Child("data");
+  TempDir dir;
+  const std::string path = dir.File("data");
   std::string contents(100000, '\0');
   for (size_t pos = 0; pos < contents.size(); ++pos) contents[pos] = static_cast<char>(pos * 7);
   WriteOrDie(path, contents);
@@ -204,31 +188,31 @@ TEST(Env, MapFileSeesWholeContents) {
 }
 
 TEST(Env, GetChildrenIsSortedWithoutDotEntries) {
-  ScopedTempDir dir;
+  TempDir dir;
   Env* env = Env::Default();
-  for (const char* name : {"b", "c", "a"}) WriteOrDie(dir.Child(name), name);
-  ASSERT_TRUE(env->CreateDir(dir.Child("d")).ok());
+  for (const char* name : {"b", "c", "a"}) WriteOrDie(dir.File(name), name);
+  ASSERT_TRUE(env->CreateDir(dir.File("d")).ok());
   Result<std::vector<std::string>> children = env->GetChildren(dir.path());
   ASSERT_TRUE(children.ok()) << children.status();
   EXPECT_EQ(*children, (std::vector<std::string>{"a", "b", "c", "d"}));
-  EXPECT_EQ(env->GetChildren(dir.Child("nope")).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(env->GetChildren(dir.File("nope")).status().code(), StatusCode::kNotFound);
 }
 
 TEST(Env, RenameFileReplacesTarget) {
-  ScopedTempDir dir;
+  TempDir dir;
   Env* env = Env::Default();
-  WriteOrDie(dir.Child("source"), "new");
-  WriteOrDie(dir.Child("target"), "old");
-  ASSERT_TRUE(env->RenameFile(dir.Child("source"), dir.Child("target")).ok());
-  EXPECT_FALSE(env->FileExists(dir.Child("source")));
-  EXPECT_EQ(ReadFileToString(env, dir.Child("target")).value(), "new");
-  EXPECT_EQ(env->RenameFile(dir.Child("source"), dir.Child("x")).code(), StatusCode::kNotFound);
+  WriteOrDie(dir.File("source"), "new");
+  WriteOrDie(dir.File("target"), "old");
+  ASSERT_TRUE(env->RenameFile(dir.File("source"), dir.File("target")).ok());
+  EXPECT_FALSE(env->FileExists(dir.File("source")));
+  EXPECT_EQ(ReadFileToString(env, dir.File("target")).value(), "new");
+  EXPECT_EQ(env->RenameFile(dir.File("source"), dir.File("x")).code(), StatusCode::kNotFound);
 }
 
 TEST(Env, WriteFileAtomicallyReplacesAndLeavesNoTempFile) {
-  ScopedTempDir dir;
+  TempDir dir;
   Env* env = Env::Default();
-  const std::string path = dir.Child("CURRENT");
+  const std::string path = dir.File("CURRENT");
   WriteOrDie(path, "old");
   ASSERT_TRUE(WriteFileAtomically(env, "new contents", path).ok());
   EXPECT_EQ(ReadFileToString(env, path).value(), "new contents");
@@ -236,9 +220,9 @@ TEST(Env, WriteFileAtomicallyReplacesAndLeavesNoTempFile) {
 }
 
 TEST(Env, CreateDirMakesParentsAndAcceptsExisting) {
-  ScopedTempDir dir;
+  TempDir dir;
   Env* env = Env::Default();
-  const std::string nested = dir.Child("a/b/c");
+  const std::string nested = dir.File("a/b/c");
   ASSERT_TRUE(env->CreateDir(nested).ok());
   EXPECT_TRUE(std::filesystem::is_directory(nested));
   EXPECT_TRUE(env->CreateDir(nested).ok());
@@ -249,15 +233,15 @@ TEST(Env, CreateDirMakesParentsAndAcceptsExisting) {
 }
 
 TEST(Env, CreateDirOverFileFails) {
-  ScopedTempDir dir;
-  WriteOrDie(dir.Child("file"), "x");
-  EXPECT_FALSE(Env::Default()->CreateDir(dir.Child("file")).ok());
+  TempDir dir;
+  WriteOrDie(dir.File("file"), "x");
+  EXPECT_FALSE(Env::Default()->CreateDir(dir.File("file")).ok());
 }
 
 TEST(Env, LockFileTwiceFailsUntilReleased) {
-  ScopedTempDir dir;
+  TempDir dir;
   Env* env = Env::Default();
-  const std::string path = dir.Child("LOCK");
+  const std::string path = dir.File("LOCK");
   Result<std::unique_ptr<FileLock>> first = env->LockFile(path);
   ASSERT_TRUE(first.ok()) << first.status();
 
@@ -275,8 +259,8 @@ TEST(Env, LockFileTwiceFailsUntilReleased) {
 // The in-process set must not stand in for the real fcntl lock: a child
 // process (which has no Env state of ours) must see the file locked.
 TEST(Env, LockFileExcludesOtherProcesses) {
-  ScopedTempDir dir;
-  const std::string path = dir.Child("LOCK");
+  TempDir dir;
+  const std::string path = dir.File("LOCK");
   auto lock = Env::Default()->LockFile(path);
   ASSERT_TRUE(lock.ok()) << lock.status();
   const pid_t child = ::fork();
@@ -305,11 +289,11 @@ TEST(Env, SleepForMicrosSleepsAtLeastTheTimeAsked) {
 }
 
 TEST(Env, WriteStringToFileWithSyncWritesContents) {
-  ScopedTempDir dir;
+  TempDir dir;
   Env* env = Env::Default();
-  ASSERT_TRUE(WriteStringToFile(env, "synced", dir.Child("f"), /*sync=*/true).ok());
-  EXPECT_EQ(ReadFileToString(env, dir.Child("f")).value(), "synced");
-  EXPECT_EQ(WriteStringToFile(env, "x", dir.Child("no/such/dir/f")).code(), StatusCode::kNotFound);
+  ASSERT_TRUE(WriteStringToFile(env, "synced", dir.File("f"), /*sync=*/true).ok());
+  EXPECT_EQ(ReadFileToString(env, dir.File("f")).value(), "synced");
+  EXPECT_EQ(WriteStringToFile(env, "x", dir.File("no/such/dir/f")).code(), StatusCode::kNotFound);
 }
 
 }  // namespace

@@ -11,29 +11,14 @@
 #include <vector>
 
 #include "syskit/core/check.h"
+#include "syskit/testing/temp_dir.h"
 
 namespace syskit {
 namespace {
 
 using Op = FaultInjectionEnv::Op;
 
-class ScopedTempDir {
- public:
-  ScopedTempDir() {
-    std::string pattern = testing::TempDir() + "syskit_fault_env_test_XXXXXX";
-    SYSKIT_CHECK(::mkdtemp(pattern.data()) != nullptr) << "mkdtemp " << pattern;
-    path_ = pattern;
-  }
-  ~ScopedTempDir() {
-    std::error_code error;
-    std::filesystem::remove_all(path_, error);
-  }
-  const std::string& path() const { return path_; }
-  std::string Child(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
+using syskit::testing::TempDir;
 
 std::string ReadOrDie(const std::string& path) {
   Result<std::string> contents = ReadFileToString(Env::Default(), path);
@@ -52,9 +37,9 @@ std::unique_ptr<WritableFile> CreateDurable(FaultInjectionEnv* env, const std::s
 }
 
 TEST(FaultInjectionEnv, FailNthWriteFailsOnlyThatWriteAndAppendsNothing) {
-  ScopedTempDir dir;
+  TempDir dir;
   FaultInjectionEnv env(Env::Default());
-  const std::string path = dir.Child("data");
+  const std::string path = dir.File("data");
   auto file = env.NewWritableFile(path);
   ASSERT_TRUE(file.ok());
   ASSERT_TRUE((*file)->Append("a").ok());  // write #1, before arming
@@ -74,8 +59,8 @@ TEST(FaultInjectionEnv, FailNthWriteFailsOnlyThatWriteAndAppendsNothing) {
 }
 
 TEST(FaultInjectionEnv, FailNthReadFailsOnlyThatRead) {
-  ScopedTempDir dir;
-  const std::string path = dir.Child("digits");
+  TempDir dir;
+  const std::string path = dir.File("digits");
   ASSERT_TRUE(WriteStringToFile(Env::Default(), "0123456789", path).ok());
   FaultInjectionEnv env(Env::Default());
   auto file = env.NewRandomAccessFile(path);
@@ -97,8 +82,8 @@ TEST(FaultInjectionEnv, FailNthReadFailsOnlyThatRead) {
 }
 
 TEST(FaultInjectionEnv, MapFileCountsAsRead) {
-  ScopedTempDir dir;
-  const std::string path = dir.Child("data");
+  TempDir dir;
+  const std::string path = dir.File("data");
   ASSERT_TRUE(WriteStringToFile(Env::Default(), "mapped", path).ok());
   FaultInjectionEnv env(Env::Default());
   env.FailNth(Op::kRead, 1);
@@ -112,9 +97,9 @@ TEST(FaultInjectionEnv, MapFileCountsAsRead) {
 }
 
 TEST(FaultInjectionEnv, FailNthSyncFailsOnlyThatSync) {
-  ScopedTempDir dir;
+  TempDir dir;
   FaultInjectionEnv env(Env::Default());
-  const std::string path = dir.Child("data");
+  const std::string path = dir.File("data");
   std::unique_ptr<WritableFile> file = CreateDurable(&env, dir.path(), path);  // sync #1
   ASSERT_TRUE(file->Append("abc").ok());
   env.FailNth(Op::kSync, 2);
@@ -128,9 +113,9 @@ TEST(FaultInjectionEnv, FailNthSyncFailsOnlyThatSync) {
 }
 
 TEST(FaultInjectionEnv, FailNthZeroDisarms) {
-  ScopedTempDir dir;
+  TempDir dir;
   FaultInjectionEnv env(Env::Default());
-  auto file = env.NewWritableFile(dir.Child("data"));
+  auto file = env.NewWritableFile(dir.File("data"));
   ASSERT_TRUE(file.ok());
   env.FailNth(Op::kWrite, 1);
   env.FailNth(Op::kWrite, 0);
@@ -138,7 +123,7 @@ TEST(FaultInjectionEnv, FailNthZeroDisarms) {
 }
 
 TEST(FaultInjectionEnv, SyncDirFailureIsInjectedWithDirectoryName) {
-  ScopedTempDir dir;
+  TempDir dir;
   FaultInjectionEnv env(Env::Default());
   env.FailNth(Op::kSync, 1);
   Status failed = env.SyncDir(dir.path());
@@ -147,9 +132,9 @@ TEST(FaultInjectionEnv, SyncDirFailureIsInjectedWithDirectoryName) {
 }
 
 TEST(FaultInjectionEnv, FailAllFailsEveryOpOfThatKindUntilReset) {
-  ScopedTempDir dir;
+  TempDir dir;
   FaultInjectionEnv env(Env::Default());
-  const std::string path = dir.Child("data");
+  const std::string path = dir.File("data");
   auto file = env.NewWritableFile(path);
   ASSERT_TRUE(file.ok());
   env.FailAll(Op::kWrite);
@@ -170,9 +155,9 @@ TEST(FaultInjectionEnv, FailAllFailsEveryOpOfThatKindUntilReset) {
 }
 
 TEST(FaultInjectionEnv, DropUnsyncedDataTruncatesToLastSyncedLength) {
-  ScopedTempDir dir;
+  TempDir dir;
   FaultInjectionEnv env(Env::Default());
-  const std::string path = dir.Child("log");
+  const std::string path = dir.File("log");
   std::unique_ptr<WritableFile> file = CreateDurable(&env, dir.path(), path);
   ASSERT_TRUE(file->Append("abc").ok());
   ASSERT_TRUE(file->Sync().ok());
@@ -185,9 +170,9 @@ TEST(FaultInjectionEnv, DropUnsyncedDataTruncatesToLastSyncedLength) {
 }
 
 TEST(FaultInjectionEnv, FailedSyncDoesNotAdvanceSyncedLength) {
-  ScopedTempDir dir;
+  TempDir dir;
   FaultInjectionEnv env(Env::Default());
-  const std::string path = dir.Child("log");
+  const std::string path = dir.File("log");
   std::unique_ptr<WritableFile> file = CreateDurable(&env, dir.path(), path);
   ASSERT_TRUE(file->Append("abc").ok());
   ASSERT_TRUE(file->Sync().ok());
@@ -201,9 +186,9 @@ TEST(FaultInjectionEnv, FailedSyncDoesNotAdvanceSyncedLength) {
 }
 
 TEST(FaultInjectionEnv, DropUnsyncedDataEmptiesNeverSyncedFile) {
-  ScopedTempDir dir;
+  TempDir dir;
   FaultInjectionEnv env(Env::Default());
-  const std::string path = dir.Child("log");
+  const std::string path = dir.File("log");
   std::unique_ptr<WritableFile> file = CreateDurable(&env, dir.path(), path);
   ASSERT_TRUE(file->Append("lost").ok());
   ASSERT_TRUE(file->Close().ok());
@@ -212,9 +197,9 @@ TEST(FaultInjectionEnv, DropUnsyncedDataEmptiesNeverSyncedFile) {
 }
 
 TEST(FaultInjectionEnv, DropUnsyncedDataDeletesFileWhoseDirWasNeverSynced) {
-  ScopedTempDir dir;
+  TempDir dir;
   FaultInjectionEnv env(Env::Default());
-  const std::string durable_path = dir.Child("durable");
+  const std::string durable_path = dir.File("durable");
   std::unique_ptr<WritableFile> durable = CreateDurable(&env, dir.path(), durable_path);
   ASSERT_TRUE(durable->Append("kept").ok());
   ASSERT_TRUE(durable->Sync().ok());
@@ -222,7 +207,7 @@ TEST(FaultInjectionEnv, DropUnsyncedDataDeletesFileWhoseDirWasNeverSynced) {
 
   // Created after the directory sync: its entry is not durable, even though
   // its data was synced.
-  const std::string orphan_path = dir.Child("orphan");
+  const std::string orphan_path = dir.File("orphan");
   auto orphan = env.NewWritableFile(orphan_path);
   ASSERT_TRUE(orphan.ok());
   ASSERT_TRUE((*orphan)->Append("synced but unreachable").ok());
@@ -236,9 +221,9 @@ TEST(FaultInjectionEnv, DropUnsyncedDataDeletesFileWhoseDirWasNeverSynced) {
 }
 
 TEST(FaultInjectionEnv, SyncDirWithTrailingSlashMakesEntriesDurable) {
-  ScopedTempDir dir;
+  TempDir dir;
   FaultInjectionEnv env(Env::Default());
-  const std::string path = dir.Child("data");
+  const std::string path = dir.File("data");
   auto file = env.NewWritableFile(path);
   ASSERT_TRUE(file.ok());
   ASSERT_TRUE((*file)->Append("x").ok());
@@ -250,8 +235,8 @@ TEST(FaultInjectionEnv, SyncDirWithTrailingSlashMakesEntriesDurable) {
 }
 
 TEST(FaultInjectionEnv, PreexistingContentsSurviveUnsyncedAppends) {
-  ScopedTempDir dir;
-  const std::string path = dir.Child("log");
+  TempDir dir;
+  const std::string path = dir.File("log");
   ASSERT_TRUE(WriteStringToFile(Env::Default(), "old", path, /*sync=*/true).ok());
   FaultInjectionEnv env(Env::Default());
   auto file = env.NewAppendableFile(path);
@@ -266,10 +251,10 @@ TEST(FaultInjectionEnv, PreexistingContentsSurviveUnsyncedAppends) {
 }
 
 TEST(FaultInjectionEnv, RenameMovesTrackedState) {
-  ScopedTempDir dir;
+  TempDir dir;
   FaultInjectionEnv env(Env::Default());
-  const std::string temp_path = dir.Child("CURRENT.tmp");
-  const std::string final_path = dir.Child("CURRENT");
+  const std::string temp_path = dir.File("CURRENT.tmp");
+  const std::string final_path = dir.File("CURRENT");
   auto file = env.NewWritableFile(temp_path);
   ASSERT_TRUE(file.ok());
   ASSERT_TRUE((*file)->Append("synced").ok());
@@ -285,23 +270,23 @@ TEST(FaultInjectionEnv, RenameMovesTrackedState) {
 }
 
 TEST(FaultInjectionEnv, RenameWithoutDirSyncIsLost) {
-  ScopedTempDir dir;
+  TempDir dir;
   FaultInjectionEnv env(Env::Default());
-  const std::string final_path = dir.Child("CURRENT");
-  auto file = env.NewWritableFile(dir.Child("CURRENT.tmp"));
+  const std::string final_path = dir.File("CURRENT");
+  auto file = env.NewWritableFile(dir.File("CURRENT.tmp"));
   ASSERT_TRUE(file.ok());
   ASSERT_TRUE((*file)->Append("x").ok());
   ASSERT_TRUE((*file)->Sync().ok());
   ASSERT_TRUE((*file)->Close().ok());
-  ASSERT_TRUE(env.RenameFile(dir.Child("CURRENT.tmp"), final_path).ok());
+  ASSERT_TRUE(env.RenameFile(dir.File("CURRENT.tmp"), final_path).ok());
   ASSERT_TRUE(env.DropUnsyncedData().ok());
   EXPECT_FALSE(Env::Default()->FileExists(final_path));
 }
 
 TEST(FaultInjectionEnv, DeleteFileForgetsTrackedState) {
-  ScopedTempDir dir;
+  TempDir dir;
   FaultInjectionEnv env(Env::Default());
-  const std::string path = dir.Child("data");
+  const std::string path = dir.File("data");
   std::unique_ptr<WritableFile> file = CreateDurable(&env, dir.path(), path);
   ASSERT_TRUE(file->Append("abc").ok());
   ASSERT_TRUE(file->Close().ok());

@@ -14,25 +14,11 @@
 #include <utility>
 
 #include "syskit/graph/graph.h"
+#include "syskit/testing/temp_dir.h"
 
 namespace syskit::graph::testing {
 
-class ScratchDir {
- public:
-  ScratchDir() {
-    std::string pattern = ::testing::TempDir() + "syskit-graph-XXXXXX";
-    path_ = mkdtemp(pattern.data());
-  }
-  ~ScratchDir() { std::filesystem::remove_all(path_); }
-  std::string File(const std::string& name) const { return path_ + "/" + name; }
-  std::string Write(const std::string& name, const std::string& content) const {
-    std::ofstream(File(name), std::ios::binary) << content;
-    return File(name);
-  }
-
- private:
-  std::string path_;
-};
+using ScratchDir = ::syskit::testing::TempDir;
 
 using EdgeSet = std::set<std::pair<uint64_t, uint64_t>>;
 
