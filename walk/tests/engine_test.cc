@@ -5,6 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
+#include "syskit/graph/builder.h"
 #include "syskit/walk/apps.h"
 #include "syskit/walk/exact_sampler.h"
 #include "syskit/walk/synthetic.h"
@@ -92,6 +95,51 @@ TEST(WalkEngine, StationaryLawOfDeepWalkIsProportionalToDegree) {
   for (VertexId v = 0; v < g.num_vertices(); ++v) {
     EXPECT_NEAR(double(visits[v]) / total, g.degree(v) / 156.0, 0.003) << v;
   }
+}
+
+template <typename Spec>
+std::vector<std::vector<VertexId>> CollectExact(const graph::Graph& g, const Spec& spec,
+                                                const WalkOptions& options) {
+  ExactWalker<Spec> exact(g, spec);
+  std::vector<std::vector<VertexId>> paths;
+  CallbackSink sink([&](uint64_t, std::span<const VertexId> path) {
+    paths.emplace_back(path.begin(), path.end());
+    return Status::OK();
+  });
+  SYSKIT_CHECK(exact.Run(options, &sink).ok());
+  return paths;
+}
+
+// Static walks run interleaved (16 walkers per thread in turn, with
+// prefetching). On an unweighted graph both samplers draw Uniform(degree)
+// from the walker's own stream, so the interleaved engine must reproduce
+// the one-walker-at-a-time exact sampler path for path, including walkers
+// that stop early (dead ends, PPR coins) and chunks that are not a
+// multiple of the interleaving width.
+TEST(WalkEngine, InterleavedStaticWalksMatchTheExactSamplerPathForPath) {
+  const graph::Graph karate = LoadKarate();
+  const WalkOptions options{
+      .num_walkers = 1000, .max_steps = 40, .seed = 11, .threads = 2, .chunk_walkers = 37};
+  EXPECT_EQ(Collect(karate, DeepWalkSpec{}, options),
+            CollectExact(karate, DeepWalkSpec{}, options));
+  WalkOptions ppr = options;
+  ppr.max_steps = kUnlimitedSteps;
+  EXPECT_EQ(Collect(karate, PprSpec(0.1), ppr), CollectExact(karate, PprSpec(0.1), ppr));
+
+  // A directed graph with sinks: many walkers end at dead ends mid-group.
+  graph::EdgeList edges;
+  for (uint64_t v = 0; v < 200; ++v) {
+    for (uint64_t k = 1; k <= v % 4; ++k) {
+      edges.sources.push_back(v);
+      edges.targets.push_back((v * 7 + k * 13) % 200);
+    }
+  }
+  auto directed = graph::BuildGraph(std::move(edges), {.directed = true});
+  ASSERT_TRUE(directed.ok());
+  std::vector<std::vector<VertexId>> paths = Collect(*directed, DeepWalkSpec{}, options);
+  EXPECT_EQ(paths, CollectExact(*directed, DeepWalkSpec{}, options));
+  EXPECT_TRUE(std::any_of(paths.begin(), paths.end(),
+                          [](const auto& path) { return path.size() > 1 && path.size() < 41; }));
 }
 
 TEST(ExactWalker, AgreesWithTheEngineOnVisitFrequencies) {

@@ -6,7 +6,8 @@
 //
 // Execution: walkers are processed in batches (options.batch_walkers); a
 // batch is split into chunks of options.chunk_walkers handed out dynamically
-// to the threads; each walker walks to its end inside its chunk with its own
+// to the threads; each walker walks to its end inside its chunk (static walks
+// 16 at a time, interleaved; see WalkInterleaved) with its own
 // RNG, Random(seed, walker_id), so a walker's path is a function of (seed,
 // walker id, graph, spec) only: identical for any thread count and ready to
 // be moved between threads or ranks by a later BSP executor. After a batch,
@@ -43,6 +44,8 @@ namespace syskit::walk {
 
 inline constexpr uint32_t kUnlimitedSteps = std::numeric_limits<uint32_t>::max();
 inline constexpr uint64_t kMaxConsecutiveRejections = uint64_t{1} << 24;
+// Static walkers a thread advances in turn to overlap their cache misses.
+inline constexpr int kInterleavedWalkers = 16;
 
 struct WalkOptions {
   // Number of walkers; 0 means walkers_per_vertex * |V|. Walker i starts at
@@ -162,9 +165,14 @@ class WalkEngine {
               paths->vertices.clear();
               paths->ends.clear();
             }
-            for (uint64_t id = lo; id < hi; ++id) {
-              mine.steps += WalkOne(id, static_cast<VertexId>(id % num_vertices), options.max_steps,
-                                    options.seed, paths, &mine.counters);
+            if constexpr (!Spec::kDynamic) {
+              mine.steps += WalkInterleaved(lo, hi, num_vertices, options.max_steps, options.seed,
+                                            paths, &mine.counters);
+            } else {
+              for (uint64_t id = lo; id < hi; ++id) {
+                mine.steps += WalkOne(id, static_cast<VertexId>(id % num_vertices),
+                                      options.max_steps, options.seed, paths, &mine.counters);
+              }
             }
           });
       if (record) {
@@ -218,6 +226,98 @@ class WalkEngine {
     }
     if (paths) paths->ends.push_back(paths->vertices.size());
     return w.step;
+  }
+
+  // Static walks (Pd == 1): kInterleavedWalkers walkers of [lo, hi) advance
+  // in turn, one half-step each. Half-step A reads the walker's offsets
+  // (prefetched earlier), asks Extend, draws the arc and prefetches its
+  // target; half-step B reads the target, moves and prefetches the next
+  // vertex's offsets. One walker's cache misses thus overlap the others'
+  // work (step interleaving, as in ThunderRW, Sun et al. VLDB 2021). Each
+  // walker draws from its own RNG in exactly the order WalkOne does, so
+  // paths are identical; finished paths are put back in walker order.
+  template <typename Paths>
+  uint64_t WalkInterleaved(uint64_t lo, uint64_t hi, uint64_t num_vertices, uint32_t max_steps,
+                           uint64_t seed, Paths* paths, SamplerCounters* counters) const {
+    struct Slot {
+      WalkerT w;
+      Random rng{0};
+      uint32_t arc = 0;
+      graph::EdgeIndex offset = 0;
+      bool moving = false;  // half-step B is next
+      bool active = false;
+      std::vector<VertexId> path;
+    };
+    struct Finished {
+      uint64_t id;
+      size_t begin, end;
+    };
+    Slot slots[kInterleavedWalkers];
+    std::vector<VertexId> staged;
+    std::vector<Finished> finished;
+    uint64_t next_id = lo;
+    uint64_t steps = 0;
+    int active = 0;
+    auto start = [&](Slot& slot) {
+      if (next_id >= hi) return;
+      const uint64_t id = next_id++;
+      const auto first = static_cast<VertexId>(id % num_vertices);
+      slot.rng.Seed(seed, id);
+      slot.w = NewWalker(id, first);
+      slot.moving = false;
+      slot.active = true;
+      ++active;
+      if (paths) slot.path.assign(1, first);
+      __builtin_prefetch(&offsets_[first]);
+    };
+    auto finish = [&](Slot& slot) {
+      steps += slot.w.step;
+      if (paths) {
+        finished.push_back({slot.w.id, staged.size(), staged.size() + slot.path.size()});
+        staged.insert(staged.end(), slot.path.begin(), slot.path.end());
+      }
+      slot.active = false;
+      --active;
+      start(slot);
+    };
+    for (Slot& slot : slots) start(slot);
+    while (active > 0) {
+      for (Slot& slot : slots) {
+        if (!slot.active) continue;
+        WalkerT& w = slot.w;
+        if (!slot.moving) {
+          slot.offset = offsets_[w.current];
+          if (w.step >= max_steps || offsets_[w.current + 1] == slot.offset ||
+              !spec_.Extend(w, slot.rng)) {
+            finish(slot);
+            continue;
+          }
+          ++counters->trials;
+          slot.arc = sampler_.Sample(
+              slot.offset, static_cast<uint32_t>(offsets_[w.current + 1] - slot.offset), slot.rng);
+          __builtin_prefetch(&targets_[slot.offset + slot.arc]);
+          slot.moving = true;
+        } else {
+          const VertexId next = targets_[slot.offset + slot.arc];
+          spec_.OnMove(w, slot.arc, next);
+          w.current = next;
+          ++w.step;
+          if (paths) slot.path.push_back(next);
+          __builtin_prefetch(&offsets_[next]);
+          slot.moving = false;
+        }
+      }
+    }
+    if (paths) {
+      std::sort(finished.begin(), finished.end(),
+                [](const Finished& a, const Finished& b) { return a.id < b.id; });
+      for (const Finished& walk : finished) {
+        paths->vertices.insert(paths->vertices.end(), staged.begin() + walk.begin,
+                               staged.begin() + walk.end);
+        paths->ends.push_back(paths->vertices.size());
+      }
+    }
+    return steps;
   }
 
   uint32_t SampleDynamic(const WalkerT& w, graph::EdgeIndex offset, uint32_t degree, Random& rng,
