@@ -7,6 +7,7 @@ packages=(
   build-essential cmake ninja-build pkg-config git ca-certificates
   libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev libfmt-dev libxxhash-dev
+  libopenmpi-dev openmpi-bin
 )
 
 missing=()

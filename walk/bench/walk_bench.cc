@@ -14,6 +14,11 @@
 // graph. The baseline runs --baseline_walkers_per_vertex walkers per vertex
 // (it is O(degree) per step) and the ratio is of steps/s.
 //
+// Under mpirun (`mpirun -n N walk_bench ...`) it runs the distributed BSP
+// engine instead, one graph partition per rank, no baseline: rank 0 prints
+// the lines with ranks=N, rounds, queries per step and migrations. On one
+// host these timings measure protocol overhead, not network scaling.
+//
 // --verify compares walk statistics of the engine and the exact sampler
 // (fraction of steps that return to the previous vertex, mean walk length)
 // within 6 standard errors.
@@ -32,9 +37,12 @@
 #include "syskit/graph/builder.h"
 #include "syskit/graph/generators.h"
 #include "syskit/graph/io.h"
+#include "syskit/graph/partitioner.h"
 #include "syskit/walk/apps.h"
+#include "syskit/walk/distributed_engine.h"
 #include "syskit/walk/engine.h"
 #include "syskit/walk/exact_sampler.h"
+#include "syskit/walk/mpi_transport.h"
 #include "syskit/walk/synthetic.h"
 
 namespace syskit::walk {
@@ -174,6 +182,53 @@ Status RunOne(const Config& config, const Line& line, const graph::Graph& g, con
   return Status::OK();
 }
 
+// Distributed mode: the same workload on this rank's partition.
+template <typename Spec>
+Status RunOneDistributed(const Config& config, const Line& line, const graph::Graph& local,
+                         const graph::Partition& partition, const Spec& spec,
+                         Transport* transport) {
+  SYSKIT_ASSIGN_OR_RETURN(auto engine,
+                          DistributedWalkEngine<Spec>::Create(local, partition, spec, transport));
+  WalkOptions options{.walkers_per_vertex = config.walkers_per_vertex,
+                      .max_steps = config.length,
+                      .seed = config.seed,
+                      .threads = 1};
+  if (line.bench == "ppr") options.max_steps = kUnlimitedSteps;
+  DiscardSink discard;
+  SYSKIT_RETURN_IF_ERROR(engine.Run(options, &discard).status());  // warm-up
+  std::vector<double> rates, seconds;
+  DistributedWalkStats last;
+  const bool root = transport->rank() == 0;
+  for (int trial = 1; trial <= config.trials; ++trial) {
+    SYSKIT_ASSIGN_OR_RETURN(last, engine.Run(options, &discard));
+    rates.push_back(last.steps_per_sec());
+    seconds.push_back(last.seconds);
+    if (root) {
+      std::printf(
+          "bench=%s dataset=%s impl=knightking_bsp ranks=%d trial=%d seconds=%.4f steps=%lu "
+          "steps_per_sec=%.4g rounds=%lu queries_per_step=%.4f migrations=%lu bytes=%lu "
+          "peak_rss_mb=%.1f\n",
+          line.bench.c_str(), line.dataset.c_str(), last.ranks, trial, last.seconds,
+          static_cast<unsigned long>(last.steps), last.steps_per_sec(),
+          static_cast<unsigned long>(last.rounds), last.queries_per_step(),
+          static_cast<unsigned long>(last.migrations), static_cast<unsigned long>(last.bytes),
+          PeakRssMb());
+      std::fflush(stdout);
+    }
+  }
+  if (root) {
+    std::printf(
+        "bench=%s dataset=%s impl=knightking_bsp ranks=%d stat=median trials=%d seconds=%.4f "
+        "steps_per_sec=%.4g trials_per_step=%.4f pd_evals_per_step=%.4f queries_per_step=%.4f "
+        "rounds=%lu migrations=%lu\n",
+        line.bench.c_str(), line.dataset.c_str(), last.ranks, config.trials, Median(seconds),
+        Median(rates), last.trials_per_step(), last.pd_evals_per_step(), last.queries_per_step(),
+        static_cast<unsigned long>(last.rounds), static_cast<unsigned long>(last.migrations));
+    std::fflush(stdout);
+  }
+  return Status::OK();
+}
+
 Result<graph::Graph> LoadDataset(const Config& config, const std::string& spec) {
   if (spec.rfind("rmat:", 0) == 0) {
     graph::RmatOptions rmat;
@@ -229,6 +284,61 @@ Status RunDataset(const Config& config, const std::string& name) {
   return Status::OK();
 }
 
+// Distributed mode: every rank loads the dataset, keeps its partition.
+Status RunDatasetDistributed(const Config& config, const std::string& name, Transport* transport) {
+  SYSKIT_ASSIGN_OR_RETURN(graph::Graph plain, LoadDataset(config, name));
+  graph::Graph whole = config.weighted
+                           ? WithSyntheticAttributes(plain, {.weights = true, .seed = config.seed})
+                           : std::move(plain);
+  plain = graph::Graph();
+  if (static_cast<uint64_t>(transport->size()) > whole.num_vertices()) {
+    return InvalidArgumentError("more ranks than vertices");
+  }
+  SYSKIT_ASSIGN_OR_RETURN(graph::Partition partition,
+                          graph::Partition::Balanced(whole, transport->size()));
+  const int me = transport->rank();
+  if (me == 0) {
+    std::printf("# dataset=%s vertices=%u edges=%lu weighted=%s ranks=%d\n", name.c_str(),
+                whole.num_vertices(), static_cast<unsigned long>(whole.num_edges()),
+                whole.weighted() ? "yes" : "no", transport->size());
+  }
+  for (const std::string& bench : config.benchmarks) {
+    if (bench == "deepwalk" || bench == "ppr" || bench == "node2vec") {
+      const graph::Graph local = ExtractPartition(whole, partition.begin(me), partition.end(me));
+      if (bench == "deepwalk") {
+        SYSKIT_RETURN_IF_ERROR(
+            RunOneDistributed(config, {bench, name}, local, partition, DeepWalkSpec{}, transport));
+      } else if (bench == "ppr") {
+        SYSKIT_RETURN_IF_ERROR(RunOneDistributed(config, {bench, name}, local, partition,
+                                                 PprSpec(1.0 / 80), transport));
+      } else {
+        for (auto [p, q, label] :
+             {std::tuple{2.0, 0.5, "node2vec_p2_q0.5"}, std::tuple{0.5, 2.0, "node2vec_p0.5_q2"}}) {
+          SYSKIT_RETURN_IF_ERROR(RunOneDistributed(config, {label, name}, local, partition,
+                                                   Node2vecSpec(local, {.p = p, .q = q}),
+                                                   transport));
+        }
+      }
+    } else if (bench == "metapath") {
+      const graph::Graph typed = WithSyntheticAttributes(
+          whole, {.weights = whole.weighted(), .num_types = 5, .seed = config.seed});
+      const graph::Graph local = ExtractPartition(typed, partition.begin(me), partition.end(me));
+      Random rng(config.seed, 77);
+      std::vector<std::vector<graph::EdgeType>> schemes(10);
+      for (auto& scheme : schemes) {
+        for (int k = 0; k < 5; ++k) scheme.push_back(static_cast<graph::EdgeType>(rng.Uniform(5)));
+      }
+      SYSKIT_ASSIGN_OR_RETURN(MetaPathSpec spec, MetaPathSpec::Create(local, schemes, false));
+      SYSKIT_RETURN_IF_ERROR(
+          RunOneDistributed(config, {bench, name}, local, partition, spec, transport));
+    } else {
+      return InvalidArgumentError("unknown benchmark \"" + bench +
+                                  "\", expected deepwalk, ppr, node2vec or metapath");
+    }
+  }
+  return Status::OK();
+}
+
 }  // namespace
 }  // namespace syskit::walk
 
@@ -266,6 +376,27 @@ int main(int argc, char** argv) {
     return flags::ReportError(kTool, status);
   }
   if (config.threads == 0) config.threads = DefaultThreadCount();
+  if (LaunchedUnderMpi()) {
+    auto session = MpiSession::Start();
+    if (!session.ok()) return flags::ReportError(kTool, session.status());
+    Transport* transport = &(*session)->transport();
+    if (transport->rank() == 0) {
+      std::printf(
+          "# walk_bench syskit %s mode=distributed ranks=%d threads_per_rank=1 seed=%lu "
+          "trials=%d walkers_per_vertex=%u length=%u weighted=%s output=discard "
+          "(one host: protocol overhead, not network scaling)\n",
+          std::string(flags::Version()).c_str(), transport->size(),
+          static_cast<unsigned long>(config.seed), config.trials, config.walkers_per_vertex,
+          config.length, config.weighted ? "yes" : "no");
+    }
+    for (const std::string& dataset : config.datasets) {
+      if (Status status = RunDatasetDistributed(config, dataset, transport); !status.ok()) {
+        flags::ReportError(kTool, status);
+        (*session)->Abort(flags::kExitRuntimeError);
+      }
+    }
+    return flags::kExitOk;
+  }
 #ifdef __OPTIMIZE__
   const char* optimized = "yes";
 #else

@@ -45,8 +45,9 @@ Node2vecSpec::Node2vecSpec(const graph::Graph& g, const Options& options)
   }
 }
 
-Result<MetaPathSpec> MetaPathSpec::Create(
-    const graph::Graph& g, const std::vector<std::vector<graph::EdgeType>>& schemes) {
+Result<MetaPathSpec> MetaPathSpec::Create(const graph::Graph& g,
+                                          const std::vector<std::vector<graph::EdgeType>>& schemes,
+                                          bool check_types_present) {
   if (!g.typed()) {
     return InvalidArgumentError("meta-path walks need a typed graph (an edge-type column)");
   }
@@ -61,7 +62,7 @@ Result<MetaPathSpec> MetaPathSpec::Create(
     }
     std::vector<uint32_t> scheme;
     for (graph::EdgeType type : schemes[s]) {
-      if (!present.count(type)) {
+      if (check_types_present && !present.count(type)) {
         return InvalidArgumentError("scheme " + std::to_string(s + 1) + " names edge type " +
                                     std::to_string(type) + ", which no edge of the graph has");
       }

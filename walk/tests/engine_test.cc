@@ -142,6 +142,34 @@ TEST(WalkEngine, InterleavedStaticWalksMatchTheExactSamplerPathForPath) {
                           [](const auto& path) { return path.size() > 1 && path.size() < 41; }));
 }
 
+// Weighted DeepWalk is a reversible chain whose stationary law is the
+// weighted degree over twice the total weight.
+TEST(WalkEngine, StationaryLawOfWeightedDeepWalkIsProportionalToWeightedDegree) {
+  const graph::Graph g =
+      WithSyntheticAttributes(LoadKarate(), {.weights = true, .num_types = 0, .seed = 9});
+  auto engine = WalkEngine<DeepWalkSpec>::Create(g, {});
+  ASSERT_TRUE(engine.ok()) << engine.status();
+  std::vector<double> weighted_degree(g.num_vertices(), 0);
+  double total_weight = 0;
+  for (VertexId v = 0; v < g.num_vertices(); ++v) {
+    for (float w : g.weights(v)) weighted_degree[v] += w;
+    total_weight += weighted_degree[v];
+  }
+  std::vector<uint64_t> visits(g.num_vertices(), 0);
+  uint64_t total = 0;
+  constexpr size_t kBurnIn = 20;
+  CallbackSink sink([&](uint64_t, std::span<const VertexId> path) {
+    for (size_t i = kBurnIn; i < path.size(); ++i) ++visits[path[i]];
+    total += path.size() - kBurnIn;
+    return Status::OK();
+  });
+  ASSERT_TRUE(engine->Run({.walkers_per_vertex = 200, .max_steps = 500, .seed = 4}, &sink).ok());
+  // Same sample size and tolerance as the unweighted test above.
+  for (VertexId v = 0; v < g.num_vertices(); ++v) {
+    EXPECT_NEAR(double(visits[v]) / total, weighted_degree[v] / total_weight, 0.003) << v;
+  }
+}
+
 TEST(ExactWalker, AgreesWithTheEngineOnVisitFrequencies) {
   const graph::Graph g = WithSyntheticAttributes(LoadKarate(), {.weights = true});
   Node2vecSpec spec(g, {.p = 0.5, .q = 2});

@@ -1,5 +1,10 @@
 // `syskit walk deepwalk|ppr|node2vec|metapath`: runs a KnightKing walk set
 // on a graph file and streams the paths to a file (or discards them).
+// Launched by mpirun (OMPI_COMM_WORLD_SIZE set), it runs the distributed
+// BSP engine (distributed_engine.h) over MPI, one graph partition per rank;
+// every rank parses the same flags and loads the same file, so usage and
+// input errors are the same everywhere and only rank 0 reports them. For a
+// fixed seed the paths equal the single-process run's, byte for byte.
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -10,8 +15,11 @@
 #include "syskit/core/timer.h"
 #include "syskit/graph/io.h"
 #include "syskit/graph/load_flags.h"
+#include "syskit/graph/partitioner.h"
 #include "syskit/walk/apps.h"
+#include "syskit/walk/distributed_engine.h"
 #include "syskit/walk/engine.h"
+#include "syskit/walk/mpi_transport.h"
 #include "syskit/walk/path_sink.h"
 
 namespace syskit::walk::tools {
@@ -71,6 +79,101 @@ int RunWalk(const graph::Graph& g, const Spec& spec, const RunConfig& config) {
                stats->pd_evals_per_step(), static_cast<unsigned long>(config.options.seed),
                config.options.threads <= 0 ? DefaultThreadCount() : config.options.threads);
   return flags::kExitOk;
+}
+
+// The distributed run on this rank. `g` is the whole graph (freed after the
+// partition is cut); `make_spec(graph)` builds the walk on a graph.
+struct DistributedRun {
+  RunConfig config;
+  Transport* transport = nullptr;
+  bool root() const { return transport->rank() == 0; }
+  // Reports on rank 0 only; every rank returns the code.
+  int UsageError(const std::string& message) const {
+    return root() ? flags::ReportUsageError(kTool, message) : flags::kExitUsageError;
+  }
+  int Error(const Status& status) const {
+    return root() ? flags::ReportError(kTool, status) : flags::kExitRuntimeError;
+  }
+};
+
+template <typename Spec>
+int RunDistributedWalk(const graph::Graph& local, const graph::Partition& partition,
+                       const Spec& spec, const DistributedRun& run) {
+  const RunConfig& config = run.config;
+  auto engine = DistributedWalkEngine<Spec>::Create(local, partition, spec, run.transport);
+  if (!engine.ok()) return run.UsageError(engine.status().message());
+  // Rank 0 opens the writer; every rank learns whether that worked.
+  std::unique_ptr<PathSink> sink;
+  Status open_status;
+  if (run.root()) {
+    if (config.output == "none") {
+      sink = std::make_unique<DiscardSink>();
+    } else {
+      auto writer = OpenPathWriter(Env::Default(), local, config.output, config.format);
+      if (writer.ok()) {
+        sink = std::move(writer).value();
+      } else {
+        open_status = writer.status();
+      }
+    }
+  }
+  Result<uint64_t> open_failed = run.transport->AllReduceSum(!open_status.ok());
+  if (!open_failed.ok()) return flags::ReportError(kTool, open_failed.status());
+  if (*open_failed) return run.Error(open_status);
+  Result<DistributedWalkStats> stats = engine->Run(config.options, sink.get());
+  if (!stats.ok()) return flags::ReportError(kTool, stats.status());  // every rank: it may differ
+  if (run.root()) {
+    std::fprintf(stderr,
+                 "walks=%lu steps=%lu seconds=%.4f steps_per_sec=%.4g ranks=%d rounds=%lu\n",
+                 static_cast<unsigned long>(stats->walks), static_cast<unsigned long>(stats->steps),
+                 stats->seconds, stats->steps_per_sec(), stats->ranks,
+                 static_cast<unsigned long>(stats->rounds));
+    std::fprintf(
+        stderr,
+        "load_seconds=%.4f init_seconds=%.4f trials_per_step=%.4f "
+        "pd_evals_per_step=%.4f queries_per_step=%.4f migrations=%lu messages=%lu "
+        "bytes=%lu seed=%lu threads=1\n",
+        config.load_seconds, stats->init_seconds, stats->trials_per_step(),
+        stats->pd_evals_per_step(), stats->queries_per_step(),
+        static_cast<unsigned long>(stats->migrations), static_cast<unsigned long>(stats->messages),
+        static_cast<unsigned long>(stats->bytes), static_cast<unsigned long>(config.options.seed));
+  }
+  return flags::kExitOk;
+}
+
+int RunDistributed(graph::Graph whole, const std::string& application,
+                   const Node2vecSpec::Options& node2vec, double stop_prob,
+                   const std::vector<std::vector<graph::EdgeType>>& schemes,
+                   const DistributedRun& run) {
+  const int ranks = run.transport->size();
+  if (static_cast<uint64_t>(ranks) > whole.num_vertices()) {
+    return run.UsageError(
+        "mpirun started " + std::to_string(ranks) + " processes but the graph has only " +
+        std::to_string(whole.num_vertices()) + " vertices; use at most one process per vertex");
+  }
+  if (application == "metapath") {  // scheme check on the whole graph
+    auto spec = MetaPathSpec::Create(whole, schemes);
+    if (!spec.ok()) return run.UsageError("--schemes: " + spec.status().message());
+  }
+  auto partition = graph::Partition::Balanced(whole, ranks);
+  if (!partition.ok()) return run.Error(partition.status());
+  if (!run.config.quiet && run.root()) {
+    std::fprintf(stderr, "graph %s: vertices=%u edges=%lu weighted=%s typed=%s ranks=%d\n",
+                 run.config.graph_path.c_str(), whole.num_vertices(),
+                 static_cast<unsigned long>(whole.num_edges()), whole.weighted() ? "true" : "false",
+                 whole.typed() ? "true" : "false", ranks);
+  }
+  const int me = run.transport->rank();
+  const graph::Graph local = ExtractPartition(whole, partition->begin(me), partition->end(me));
+  whole = graph::Graph();  // keep only this rank's partition from here on
+  if (application == "deepwalk") return RunDistributedWalk(local, *partition, DeepWalkSpec{}, run);
+  if (application == "ppr") return RunDistributedWalk(local, *partition, PprSpec(stop_prob), run);
+  if (application == "node2vec") {
+    return RunDistributedWalk(local, *partition, Node2vecSpec(local, node2vec), run);
+  }
+  auto spec = MetaPathSpec::Create(local, schemes, /*check_types_present=*/false);
+  if (!spec.ok()) return run.UsageError("--schemes: " + spec.status().message());
+  return RunDistributedWalk(local, *partition, *spec, run);
 }
 
 }  // namespace
@@ -177,15 +280,36 @@ int WalkMain(int argc, const char* const* argv) {
   config.options.max_steps = static_cast<uint32_t>(length);
   if (application == "ppr" && !length_flag->count()) config.options.max_steps = kUnlimitedSteps;
 
+  // Under mpirun: one MPI rank per process; errors every rank sees alike
+  // are printed by rank 0 only.
+  std::unique_ptr<MpiSession> mpi;
+  DistributedRun run;
+  if (LaunchedUnderMpi()) {
+    auto session = MpiSession::Start();
+    if (!session.ok()) {
+      const char* rank = std::getenv("OMPI_COMM_WORLD_RANK");
+      if (rank && std::string(rank) != "0") return flags::kExitRuntimeError;
+      return flags::ReportError(kTool, session.status());
+    }
+    mpi = std::move(session).value();
+    run.transport = &mpi->transport();
+  }
+  auto usage_error = [&](const std::string& message) {
+    return run.transport ? run.UsageError(message) : flags::ReportUsageError(kTool, message);
+  };
+  auto runtime_error = [&](const Status& status) {
+    return run.transport ? run.Error(status) : flags::ReportError(kTool, status);
+  };
+
   Env* env = Env::Default();
   std::vector<std::vector<graph::EdgeType>> schemes;
   if (application == "metapath") {
     auto loaded = LoadSchemes(env, schemes_path);
     if (!loaded.ok()) {
       if (loaded.status().code() == StatusCode::kInvalidArgument) {
-        return flags::ReportUsageError(kTool, loaded.status().message());
+        return usage_error(loaded.status().message());
       }
-      return flags::ReportError(kTool, loaded.status());
+      return runtime_error(loaded.status());
     }
     schemes = std::move(loaded).value();
   }
@@ -194,13 +318,17 @@ int WalkMain(int argc, const char* const* argv) {
   Result<graph::Graph> g = graph::LoadGraph(env, graph_path, load);
   if (!g.ok()) {
     if (g.status().code() == StatusCode::kInvalidArgument) {
-      return flags::ReportUsageError(kTool, g.status().message());
+      return usage_error(g.status().message());
     }
-    return flags::ReportError(kTool, g.status());
+    return runtime_error(g.status());
   }
   config.load_seconds = timer.ElapsedSeconds();
   if (Status status = CheckPositiveWeights(*g); !status.ok()) {
-    return flags::ReportUsageError(kTool, "--weighted: " + status.message());
+    return usage_error("--weighted: " + status.message());
+  }
+  if (run.transport) {
+    run.config = config;
+    return RunDistributed(std::move(g).value(), application, node2vec, stop_prob, schemes, run);
   }
 
   if (application == "deepwalk") return RunWalk(*g, DeepWalkSpec{}, config);

@@ -9,6 +9,7 @@
 // Thread-safety: one object per thread.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <limits>
 
@@ -39,6 +40,15 @@ class Random {
     s_[2] = SplitMix64(stream_state);
     s_[1] = SplitMix64(seed_state) ^ SplitMix64(stream_state);
     s_[3] = SplitMix64(seed_state) ^ SplitMix64(stream_state);
+  }
+
+  // The 256-bit xoshiro state, to move a generator between processes (the
+  // distributed walk engine migrates a walker with its stream).
+  std::array<uint64_t, 4> state() const { return {s_[0], s_[1], s_[2], s_[3]}; }
+  static Random FromState(const std::array<uint64_t, 4>& state) {
+    Random rng(0);
+    for (int word = 0; word < 4; ++word) rng.s_[word] = state[word];
+    return rng;
   }
 
   static constexpr result_type min() { return 0; }

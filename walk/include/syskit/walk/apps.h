@@ -86,6 +86,21 @@ class Node2vecSpec : public WalkSpecBase<Node2vecState> {
     return static_cast<uint32_t>(it - (targets_ + begin));
   }
 
+  // Distributed execution (distributed_engine.h): Pd of a non-return arc
+  // needs "is x adjacent to t?", answered by t's owner.
+  static constexpr bool kRemoteQuery = true;
+  VertexId QueryVertex(const Walker<State>& w, uint32_t /*arc*/, VertexId x) const {
+    const VertexId t = w.state.prev;
+    return t == kNoVertex || x == t ? kNoVertex : t;
+  }
+  bool Answer(const graph::Graph& local, VertexId t, VertexId x) const {
+    return local.HasEdge(t, x);
+  }
+  double DynamicWithAnswer(const Walker<State>& /*w*/, uint32_t /*arc*/, VertexId /*x*/,
+                           bool adjacent) const {
+    return adjacent ? 1.0 : inv_q_;
+  }
+
   double p() const { return p_; }
   double q() const { return q_; }
 
@@ -134,8 +149,12 @@ class MetaPathSpec : public WalkSpecBase<MetaPathState> {
   // than 255 distinct types, or a scheme names a type no arc has: "scheme 2
   // names edge type 7, which no edge of the graph has" (schemes numbered
   // from 1). `g` must outlive the spec.
+  // `check_types_present` false skips the last check: a rank of the
+  // distributed engine builds its spec on its partition (which may lack a
+  // type) after the check passed on the whole graph.
   static Result<MetaPathSpec> Create(const graph::Graph& g,
-                                     const std::vector<std::vector<graph::EdgeType>>& schemes);
+                                     const std::vector<std::vector<graph::EdgeType>>& schemes,
+                                     bool check_types_present = true);
 
   State Init(uint64_t walker_id, VertexId /*start*/) const {
     return State{static_cast<uint32_t>(walker_id % schemes_->size())};

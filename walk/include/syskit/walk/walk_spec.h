@@ -24,6 +24,15 @@
 //   double Dynamic(const Walker<State>&, uint32_t arc, VertexId x) const;  // Pd >= 0
 //   OutlierDecl Outlier(const Walker<State>&) const;    // height 0 = no outlier
 //   uint32_t FindOutlier(const Walker<State>&) const;   // its arc index, or kNoArc
+// Distributed execution (DistributedWalkEngine) also reads, for dynamic walks
+// whose Pd needs another partition's adjacency:
+//   static constexpr bool kRemoteQuery;  // false: Dynamic() only reads local state
+//   VertexId QueryVertex(const Walker<State>&, uint32_t arc, VertexId x) const;
+//       // the vertex whose owner answers for this Pd, or kNoVertex: Dynamic() is local
+//   bool Answer(const Graph& local, VertexId query_vertex, VertexId x) const;
+//       // evaluated at query_vertex's owner, on its partition
+//   double DynamicWithAnswer(const Walker<State>&, uint32_t arc, VertexId x, bool answer) const;
+//       // must equal Dynamic(w, arc, x) on the whole graph
 //
 // `arc` is always the index into w.current's neighbour list (0..degree-1).
 // StaticWeight is read once, when the engine builds its alias tables; the
@@ -92,6 +101,18 @@ struct WalkSpecBase {
   double Dynamic(const Walker<State>& /*w*/, uint32_t /*arc*/, VertexId /*x*/) const { return 1.0; }
   OutlierDecl Outlier(const Walker<State>& /*w*/) const { return {}; }
   uint32_t FindOutlier(const Walker<State>& /*w*/) const { return kNoArc; }
+
+  static constexpr bool kRemoteQuery = false;
+  VertexId QueryVertex(const Walker<State>& /*w*/, uint32_t /*arc*/, VertexId /*x*/) const {
+    return kNoVertex;
+  }
+  bool Answer(const graph::Graph& /*local*/, VertexId /*query_vertex*/, VertexId /*x*/) const {
+    return false;
+  }
+  double DynamicWithAnswer(const Walker<State>& /*w*/, uint32_t /*arc*/, VertexId /*x*/,
+                           bool /*answer*/) const {
+    return 1.0;
+  }
 };
 
 }  // namespace syskit::walk
