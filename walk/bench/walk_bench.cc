@@ -16,7 +16,8 @@
 //
 // Under mpirun (`mpirun -n N walk_bench ...`) it runs the distributed BSP
 // engine instead, one graph partition per rank, no baseline: rank 0 prints
-// the lines with ranks=N, rounds, queries per step and migrations. On one
+// the lines with ranks=N, rounds, queries per step and migrations;
+// --threads is the walk threads per rank. On one
 // host these timings measure protocol overhead, not network scaling.
 //
 // --verify compares walk statistics of the engine and the exact sampler
@@ -192,7 +193,7 @@ Status RunOneDistributed(const Config& config, const Line& line, const graph::Gr
   WalkOptions options{.walkers_per_vertex = config.walkers_per_vertex,
                       .max_steps = config.length,
                       .seed = config.seed,
-                      .threads = 1};
+                      .threads = config.threads};
   if (line.bench == "ppr") options.max_steps = kUnlimitedSteps;
   DiscardSink discard;
   SYSKIT_RETURN_IF_ERROR(engine.Run(options, &discard).status());  // warm-up
@@ -382,10 +383,10 @@ int main(int argc, char** argv) {
     Transport* transport = &(*session)->transport();
     if (transport->rank() == 0) {
       std::printf(
-          "# walk_bench syskit %s mode=distributed ranks=%d threads_per_rank=1 seed=%lu "
+          "# walk_bench syskit %s mode=distributed ranks=%d threads_per_rank=%d seed=%lu "
           "trials=%d walkers_per_vertex=%u length=%u weighted=%s output=discard "
           "(one host: protocol overhead, not network scaling)\n",
-          std::string(flags::Version()).c_str(), transport->size(),
+          std::string(flags::Version()).c_str(), transport->size(), config.threads,
           static_cast<unsigned long>(config.seed), config.trials, config.walkers_per_vertex,
           config.length, config.weighted ? "yes" : "no");
     }

@@ -1,8 +1,9 @@
 // DistributedWalkEngine over LocalTransportGroup: for a fixed seed, 1, 2 and
-// 3 ranks give exactly the single-process WalkEngine's paths and steps (the
-// per-walker RNG invariant), for DeepWalk, PPR, node2vec (weighted and
-// unweighted, three (p, q)) and meta-path, on Karate and generated graphs;
-// only node2vec sends queries.
+// 3 ranks, with 1 or 2 threads per rank, give exactly the single-process
+// WalkEngine's paths and steps (the per-walker RNG invariant), for DeepWalk,
+// PPR, node2vec (weighted and unweighted, three (p, q)) and meta-path, on
+// Karate and generated graphs; only node2vec sends queries; threads change
+// neither the rounds nor the bytes sent.
 #include "syskit/walk/distributed_engine.h"
 
 #include <gtest/gtest.h>
@@ -70,14 +71,32 @@ Paths CollectDistributed(const graph::Graph& g, int ranks, MakeSpec make_spec,
   return paths;
 }
 
+// Ranks x threads per rank. The threaded runs use small chunks so that
+// the test graphs' few walkers still spread over several chunks; they spawn
+// threads every round, so they run only for the cases given `threaded`.
+struct RankConfig {
+  int ranks;
+  int threads;
+  uint64_t chunk_walkers;
+};
+constexpr RankConfig kRankConfigs[] = {{1, 1, 128}, {2, 1, 128}, {3, 1, 128},
+                                       {1, 2, 8},   {2, 2, 8},   {3, 2, 8}};
+
 template <typename MakeSpec>
 void ExpectSamePathsForAnyRankCount(const std::string& label, const graph::Graph& g,
-                                    MakeSpec make_spec, WalkOptions options, bool expect_queries) {
+                                    MakeSpec make_spec, WalkOptions options, bool expect_queries,
+                                    bool threaded = true) {
   WalkStats one_stats;
   const Paths one = CollectOne(g, make_spec(g), options, &one_stats);
   ASSERT_FALSE(one.empty());
-  for (int ranks : {1, 2, 3}) {
-    SCOPED_TRACE(label + " ranks=" + std::to_string(ranks));
+  DistributedWalkStats one_thread_stats[4];  // by rank count, threads = 1
+  for (const RankConfig& config : kRankConfigs) {
+    if (config.threads > 1 && !threaded) continue;
+    const int ranks = config.ranks;
+    SCOPED_TRACE(label + " ranks=" + std::to_string(ranks) +
+                 " threads=" + std::to_string(config.threads));
+    options.threads = config.threads;
+    options.chunk_walkers = config.chunk_walkers;
     DistributedWalkStats stats;
     const Paths distributed = CollectDistributed(g, ranks, make_spec, options, &stats);
     ASSERT_EQ(distributed.size(), one.size());
@@ -92,6 +111,17 @@ void ExpectSamePathsForAnyRankCount(const std::string& label, const graph::Graph
     } else {
       EXPECT_GT(stats.migrations, 0u);
       EXPECT_EQ(stats.queries > 0, expect_queries);
+    }
+    if (config.threads == 1) {
+      one_thread_stats[ranks] = stats;
+    } else {
+      // Chunks merge in walker order: the same rounds and bytes on the wire.
+      const DistributedWalkStats& serial = one_thread_stats[ranks];
+      EXPECT_EQ(stats.rounds, serial.rounds);
+      EXPECT_EQ(stats.queries, serial.queries);
+      EXPECT_EQ(stats.migrations, serial.migrations);
+      EXPECT_EQ(stats.messages, serial.messages);
+      EXPECT_EQ(stats.bytes, serial.bytes);
     }
   }
 }
@@ -116,21 +146,26 @@ graph::Graph SmallDirectedEr() {
 void RunEveryApp(const std::string& name, const graph::Graph& plain) {
   const WalkOptions options{
       .walkers_per_vertex = 3, .max_steps = 25, .seed = 11, .batch_walkers = 70};
+  // Threads per rank are tested on the weighted graph: DeepWalk, PPR,
+  // node2vec (2, 0.5) and meta-path.
   for (bool weighted : {false, true}) {
     const graph::Graph g = weighted ? WithSyntheticAttributes(plain, {.weights = true, .seed = 3})
                                     : WithSyntheticAttributes(plain, {.weights = false, .seed = 3});
     const std::string label = name + (weighted ? " weighted" : " unweighted");
     ExpectSamePathsForAnyRankCount(
-        label + " deepwalk", g, [](const graph::Graph&) { return DeepWalkSpec{}; }, options, false);
+        label + " deepwalk", g, [](const graph::Graph&) { return DeepWalkSpec{}; }, options, false,
+        /*threaded=*/weighted);
     WalkOptions ppr = options;
     ppr.max_steps = kUnlimitedSteps;
     ExpectSamePathsForAnyRankCount(
-        label + " ppr", g, [](const graph::Graph&) { return PprSpec(0.1); }, ppr, false);
+        label + " ppr", g, [](const graph::Graph&) { return PprSpec(0.1); }, ppr, false,
+        /*threaded=*/weighted);
     for (auto [p, q] : {std::pair{2.0, 0.5}, std::pair{0.5, 2.0}, std::pair{1.0, 1.0}}) {
       ExpectSamePathsForAnyRankCount(
           label + " node2vec p=" + std::to_string(p) + " q=" + std::to_string(q), g,
           [p, q](const graph::Graph& local) { return Node2vecSpec(local, {.p = p, .q = q}); },
-          options, /*expect_queries=*/!(p == 1.0 && q == 1.0));
+          options, /*expect_queries=*/!(p == 1.0 && q == 1.0),
+          /*threaded=*/weighted && p == 2.0);
     }
     const graph::Graph typed =
         WithSyntheticAttributes(g, {.weights = weighted, .num_types = 3, .seed = 4});
@@ -142,7 +177,7 @@ void RunEveryApp(const std::string& name, const graph::Graph& plain) {
           SYSKIT_CHECK(spec.ok()) << spec.status();
           return *spec;
         },
-        options, false);
+        options, false, /*threaded=*/weighted);
   }
 }
 

@@ -132,11 +132,12 @@ int RunDistributedWalk(const graph::Graph& local, const graph::Partition& partit
         stderr,
         "load_seconds=%.4f init_seconds=%.4f trials_per_step=%.4f "
         "pd_evals_per_step=%.4f queries_per_step=%.4f migrations=%lu messages=%lu "
-        "bytes=%lu seed=%lu threads=1\n",
+        "bytes=%lu seed=%lu threads=%d\n",
         config.load_seconds, stats->init_seconds, stats->trials_per_step(),
         stats->pd_evals_per_step(), stats->queries_per_step(),
         static_cast<unsigned long>(stats->migrations), static_cast<unsigned long>(stats->messages),
-        static_cast<unsigned long>(stats->bytes), static_cast<unsigned long>(config.options.seed));
+        static_cast<unsigned long>(stats->bytes), static_cast<unsigned long>(config.options.seed),
+        config.options.threads <= 0 ? DefaultThreadCount() : config.options.threads);
   }
   return flags::kExitOk;
 }

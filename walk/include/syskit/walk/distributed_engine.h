@@ -25,15 +25,24 @@
 // do (a query suspends the walker between the dart and the accept test; the
 // RNG is untouched meanwhile and travels with the walker), so for a fixed
 // seed the paths are identical to the single-process engine's for any
-// number of ranks (tested for 1, 2 and 3 ranks). Stats (steps, trials, Pd
-// evaluations) are equal too; rounds, messages, queries and migrations
-// depend on the rank count.
+// number of ranks and threads per rank (tested for 1, 2 and 3 ranks with 1
+// and 2 threads). Stats (steps, trials, Pd evaluations) are equal too;
+// rounds, messages, queries and migrations depend on the rank count only.
 //
 // Walkers run in batches of options.batch_walkers; after a batch, finished
 // paths are gathered to rank 0 (one AllToAll) and written to rank 0's sink in
 // walker order, so memory for paths is bounded by a batch. Other ranks write
-// nothing. Within a rank the compute phase is single-threaded
-// (options.threads is ignored: run one rank per core).
+// nothing.
+//
+// Threads inside a rank: each round's compute phase cuts the rank's ready
+// walkers into chunks of options.chunk_walkers (KnightKing's task size)
+// handed out to options.threads threads (0 = all cores) with
+// ParallelForDynamic. Each chunk writes its migrants, queries, suspended
+// walkers, finished paths and counters to its own ChunkOutput; the outputs
+// are merged in chunk order, so the bytes sent, and hence every result, do
+// not depend on the thread count (tested for 2 threads x 2 and 3 ranks).
+// Received queries are answered in parallel too. Deserializing migrants and
+// the exchanges themselves stay on the calling thread.
 //
 // Every rank must call Create and Run with the same arguments (except the
 // sink, read on rank 0 only), as with any collective.
@@ -43,11 +52,13 @@
 #include <array>
 #include <cstdint>
 #include <cstring>
+#include <iterator>
 #include <string>
 #include <type_traits>
 #include <vector>
 
 #include "syskit/core/check.h"
+#include "syskit/core/parallel.h"
 #include "syskit/core/random.h"
 #include "syskit/core/result.h"
 #include "syskit/core/timer.h"
@@ -146,6 +157,8 @@ class DistributedWalkEngine {
                             transport_->AllReduceSum(root && sink && sink->wants_paths()));
     record_ = record_votes > 0;
     max_steps_ = options.max_steps;
+    threads_ = options.threads <= 0 ? DefaultThreadCount() : options.threads;
+    chunk_walkers_ = std::max<uint64_t>(1, options.chunk_walkers);
     totals_ = {};
     const uint64_t num_vertices = graph_.num_vertices();
     const uint64_t walkers = options.num_walkers != 0
@@ -219,7 +232,37 @@ class DistributedWalkEngine {
     uint64_t steps = 0, rounds = 0, queries = 0, migrations = 0, messages = 0, bytes = 0;
     SamplerCounters counters;
   };
+  // What one chunk of ready_ produced in a round's compute phase; written by
+  // one thread, merged in chunk order. Vectors are per destination rank.
+  struct ChunkOutput {
+    std::vector<std::string> migrants, queries;
+    std::vector<uint64_t> migrant_count, query_count;
+    std::vector<std::vector<Resident>> waiting;  // suspended walkers, in query order
+    std::vector<uint64_t> finished_ids;
+    std::vector<uint64_t> finished_ends;  // into finished_vertices
+    std::vector<VertexId> finished_vertices;
+    uint64_t steps = 0;
+    SamplerCounters counters;
+
+    // Empties the buffers and keeps their capacity for the next round.
+    void Reset(int ranks) {
+      for (auto* per_rank : {&migrants, &queries}) {
+        per_rank->resize(ranks);
+        for (std::string& buffer : *per_rank) buffer.clear();
+      }
+      migrant_count.assign(ranks, 0);
+      query_count.assign(ranks, 0);
+      waiting.resize(ranks);
+      for (std::vector<Resident>& walkers : waiting) walkers.clear();
+      finished_ids.clear();
+      finished_ends.clear();
+      finished_vertices.clear();
+      steps = 0;
+      counters = {};
+    }
+  };
   static constexpr uint32_t kSuspended = kNoArc - 1;
+  static constexpr uint64_t kAnswerChunk = 1024;  // queries answered per task
 
   DistributedWalkEngine(const graph::Graph& local, const graph::Partition& partition,
                         const Spec& spec, StaticSampler sampler, Transport* transport)
@@ -240,49 +283,65 @@ class DistributedWalkEngine {
   Status Round() {
     const int ranks = transport_->size();
     const int me = transport_->rank();
-    std::vector<std::string> migrants(ranks), queries(ranks);
-    std::vector<uint64_t> migrant_count(ranks, 0), query_count(ranks, 0);
-    std::vector<std::vector<Resident>> waiting(ranks);
-    for (Resident& r : ready_) {
-      Query query{};
-      int dest = me;
-      switch (Advance(r, &query, &dest)) {
-        case Outcome::kFinished:
-          totals_.steps += r.w.step;
-          if (record_) {
-            finished_ids_.push_back(r.w.id);
-            finished_ends_.push_back(finished_vertices_.size() + r.path.size());
-            finished_vertices_.insert(finished_vertices_.end(), r.path.begin(), r.path.end());
+    const uint64_t num_ready = ready_.size();
+    const uint64_t num_chunks = (num_ready + chunk_walkers_ - 1) / chunk_walkers_;
+    if (chunk_outputs_.size() < num_chunks) chunk_outputs_.resize(num_chunks);
+    ParallelForDynamic(
+        static_cast<int>(std::clamp<uint64_t>(num_chunks, 1, threads_)), 0, num_chunks, 1,
+        [&](int, uint64_t chunk, uint64_t) {
+          ChunkOutput& out = chunk_outputs_[chunk];
+          out.Reset(ranks);
+          const uint64_t end = std::min(num_ready, (chunk + 1) * chunk_walkers_);
+          for (uint64_t walker = chunk * chunk_walkers_; walker < end; ++walker) {
+            Compute(ready_[walker], &out);
           }
-          break;
-        case Outcome::kMigrate:
-          Serialize(r, &migrants[dest]);
-          ++migrant_count[dest];
-          ++totals_.migrations;
-          break;
-        case Outcome::kSuspended:
-          internal::Append(&queries[dest], query);
-          ++query_count[dest];
-          ++totals_.queries;
-          waiting[dest].push_back(std::move(r));
-          break;
-      }
-    }
+        });
     ready_.clear();
 
+    // Merge the chunks in chunk order: the bytes sent, the query order and
+    // the waiting lists do not depend on which thread ran which chunk.
     std::vector<std::string> send(ranks), received;
+    std::vector<std::vector<Resident>> waiting(ranks);
     for (int dest = 0; dest < ranks; ++dest) {
-      internal::Append(&send[dest], migrant_count[dest]);
-      internal::Append(&send[dest], query_count[dest]);
-      send[dest] += migrants[dest];
-      send[dest] += queries[dest];
+      uint64_t migrant_count = 0, query_count = 0;
+      for (uint64_t chunk = 0; chunk < num_chunks; ++chunk) {
+        migrant_count += chunk_outputs_[chunk].migrant_count[dest];
+        query_count += chunk_outputs_[chunk].query_count[dest];
+      }
+      internal::Append(&send[dest], migrant_count);
+      internal::Append(&send[dest], query_count);
+      for (uint64_t chunk = 0; chunk < num_chunks; ++chunk) {
+        send[dest] += chunk_outputs_[chunk].migrants[dest];
+      }
+      for (uint64_t chunk = 0; chunk < num_chunks; ++chunk) {
+        ChunkOutput& out = chunk_outputs_[chunk];
+        send[dest] += out.queries[dest];
+        std::move(out.waiting[dest].begin(), out.waiting[dest].end(),
+                  std::back_inserter(waiting[dest]));
+      }
+      totals_.migrations += migrant_count;
+      totals_.queries += query_count;
       if (dest != me) {
-        totals_.messages += migrant_count[dest] + query_count[dest];
+        totals_.messages += migrant_count + query_count;
         totals_.bytes += send[dest].size();
       }
     }
+    for (uint64_t chunk = 0; chunk < num_chunks; ++chunk) {
+      const ChunkOutput& out = chunk_outputs_[chunk];
+      totals_.steps += out.steps;
+      totals_.counters.Add(out.counters);
+      const uint64_t base = finished_vertices_.size();
+      for (size_t walk = 0; walk < out.finished_ids.size(); ++walk) {
+        finished_ids_.push_back(out.finished_ids[walk]);
+        finished_ends_.push_back(base + out.finished_ends[walk]);
+      }
+      finished_vertices_.insert(finished_vertices_.end(), out.finished_vertices.begin(),
+                                out.finished_vertices.end());
+    }
     SYSKIT_RETURN_IF_ERROR(transport_->AllToAll(send, &received));
-    std::vector<std::string> answers(ranks);
+    // Every source's queries, back to back, then answered in parallel.
+    std::vector<Query> all_queries;
+    std::vector<uint64_t> query_ends(ranks);
     for (int source = 0; source < ranks; ++source) {
       const std::string& in = received[source];
       size_t pos = 0;
@@ -298,15 +357,30 @@ class DistributedWalkEngine {
         }
         ready_.push_back(std::move(r));
       }
-      answers[source].reserve(num_queries);
       for (uint64_t q = 0; q < num_queries; ++q) {
         Query query;
         if (!internal::Take(in, &pos, &query) || !Owns(query.query_vertex)) {
           return InternalError("walk exchange: malformed query from rank " +
                                std::to_string(source));
         }
-        answers[source].push_back(spec_.Answer(graph_, query.query_vertex, query.x) ? 1 : 0);
+        all_queries.push_back(query);
       }
+      query_ends[source] = all_queries.size();
+    }
+    std::string all_answers(all_queries.size(), 0);
+    ParallelForDynamic(
+        static_cast<int>(std::clamp<uint64_t>(
+            (all_queries.size() + kAnswerChunk - 1) / kAnswerChunk, 1, threads_)),
+        0, all_queries.size(), kAnswerChunk, [&](int, uint64_t lo, uint64_t hi) {
+          for (uint64_t q = lo; q < hi; ++q) {
+            const Query& query = all_queries[q];
+            all_answers[q] = spec_.Answer(graph_, query.query_vertex, query.x) ? 1 : 0;
+          }
+        });
+    std::vector<std::string> answers(ranks);
+    for (int source = 0; source < ranks; ++source) {
+      const uint64_t begin = source == 0 ? 0 : query_ends[source - 1];
+      answers[source] = all_answers.substr(begin, query_ends[source] - begin);
     }
     if constexpr (Spec::kRemoteQuery) {
       for (int dest = 0; dest < ranks; ++dest) {
@@ -335,8 +409,35 @@ class DistributedWalkEngine {
 
   enum class Outcome { kFinished, kMigrate, kSuspended };
 
+  // Advances r and files it in `out`: finished, migrating or waiting for an
+  // answer. Runs on a worker thread; touches only r and out.
+  void Compute(Resident& r, ChunkOutput* out) const {
+    Query query{};
+    int dest = 0;
+    switch (Advance(r, &query, &dest, &out->counters)) {
+      case Outcome::kFinished:
+        out->steps += r.w.step;
+        if (record_) {
+          out->finished_ids.push_back(r.w.id);
+          out->finished_vertices.insert(out->finished_vertices.end(), r.path.begin(),
+                                        r.path.end());
+          out->finished_ends.push_back(out->finished_vertices.size());
+        }
+        break;
+      case Outcome::kMigrate:
+        Serialize(r, &out->migrants[dest]);
+        ++out->migrant_count[dest];
+        break;
+      case Outcome::kSuspended:
+        internal::Append(&out->queries[dest], query);
+        ++out->query_count[dest];
+        out->waiting[dest].push_back(std::move(r));
+        break;
+    }
+  }
+
   // Walks r as far as it goes on this rank in this round.
-  Outcome Advance(Resident& r, Query* query, int* dest) {
+  Outcome Advance(Resident& r, Query* query, int* dest, SamplerCounters* counters) const {
     WalkerT& w = r.w;
     for (;;) {
       const graph::EdgeIndex offset = offsets_[w.current];
@@ -350,10 +451,10 @@ class DistributedWalkEngine {
       }
       uint32_t arc;
       if constexpr (!Spec::kDynamic) {
-        ++totals_.counters.trials;
+        ++counters->trials;
         arc = sampler_.Sample(offset, degree, r.rng);
       } else {
-        arc = SampleDynamic(r, offset, degree, query);
+        arc = SampleDynamic(r, offset, degree, query, counters);
         if (arc == kSuspended) {
           *dest = partition_.OwnerOf(query->query_vertex);
           return Outcome::kSuspended;
@@ -376,7 +477,8 @@ class DistributedWalkEngine {
   // WalkEngine::SampleDynamic, resumable: the same draws in the same order;
   // a trial whose Pd needs a remote answer returns kSuspended with r.y,
   // r.arc and r.appendix saved and continues from there when resumed.
-  uint32_t SampleDynamic(Resident& r, graph::EdgeIndex offset, uint32_t degree, Query* query) {
+  uint32_t SampleDynamic(Resident& r, graph::EdgeIndex offset, uint32_t degree, Query* query,
+                         SamplerCounters* counters) const {
     const WalkerT& w = r.w;
     const double upper = spec_.UpperBound(w);
     const double lower = spec_.LowerBound(w);
@@ -396,14 +498,14 @@ class DistributedWalkEngine {
     };
     if (r.has_answer) {
       r.has_answer = false;
-      ++totals_.counters.pd_evals;
+      ++counters->pd_evals;
       if (accept(spec_.DynamicWithAnswer(w, r.arc, targets_[offset + r.arc], r.answer))) {
         return r.arc;
       }
     }
     while (r.trials < kMaxConsecutiveRejections) {
       ++r.trials;
-      ++totals_.counters.trials;
+      ++counters->trials;
       r.y = r.rng.NextDouble() * span;
       if (r.y >= upper) {
         r.arc = spec_.FindOutlier(w);
@@ -426,10 +528,10 @@ class DistributedWalkEngine {
       } else {
         pd = spec_.Dynamic(w, r.arc, x);
       }
-      ++totals_.counters.pd_evals;
+      ++counters->pd_evals;
       if (accept(pd)) return r.arc;
     }
-    ++totals_.counters.abandoned;
+    ++counters->abandoned;
     return kNoArc;
   }
 
@@ -534,11 +636,14 @@ class DistributedWalkEngine {
   // Per Run.
   bool record_ = false;
   uint32_t max_steps_ = 0;
+  int threads_ = 1;
+  uint64_t chunk_walkers_ = 128;
   Totals totals_;
   std::vector<Resident> ready_;
   std::vector<uint64_t> finished_ids_;
   std::vector<uint64_t> finished_ends_;
   std::vector<VertexId> finished_vertices_;
+  std::vector<ChunkOutput> chunk_outputs_;  // reused across rounds
 };
 
 }  // namespace syskit::walk
