@@ -286,16 +286,15 @@ class DistributedWalkEngine {
     const uint64_t num_ready = ready_.size();
     const uint64_t num_chunks = (num_ready + chunk_walkers_ - 1) / chunk_walkers_;
     if (chunk_outputs_.size() < num_chunks) chunk_outputs_.resize(num_chunks);
-    ParallelForDynamic(
-        static_cast<int>(std::clamp<uint64_t>(num_chunks, 1, threads_)), 0, num_chunks, 1,
-        [&](int, uint64_t chunk, uint64_t) {
-          ChunkOutput& out = chunk_outputs_[chunk];
-          out.Reset(ranks);
-          const uint64_t end = std::min(num_ready, (chunk + 1) * chunk_walkers_);
-          for (uint64_t walker = chunk * chunk_walkers_; walker < end; ++walker) {
-            Compute(ready_[walker], &out);
-          }
-        });
+    ParallelForDynamic(static_cast<int>(std::clamp<uint64_t>(num_chunks, 1, threads_)), 0,
+                       num_chunks, 1, [&](int, uint64_t chunk, uint64_t) {
+                         ChunkOutput& out = chunk_outputs_[chunk];
+                         out.Reset(ranks);
+                         const uint64_t end = std::min(num_ready, (chunk + 1) * chunk_walkers_);
+                         for (uint64_t walker = chunk * chunk_walkers_; walker < end; ++walker) {
+                           Compute(ready_[walker], &out);
+                         }
+                       });
     ready_.clear();
 
     // Merge the chunks in chunk order: the bytes sent, the query order and
@@ -368,15 +367,15 @@ class DistributedWalkEngine {
       query_ends[source] = all_queries.size();
     }
     std::string all_answers(all_queries.size(), 0);
-    ParallelForDynamic(
-        static_cast<int>(std::clamp<uint64_t>(
-            (all_queries.size() + kAnswerChunk - 1) / kAnswerChunk, 1, threads_)),
-        0, all_queries.size(), kAnswerChunk, [&](int, uint64_t lo, uint64_t hi) {
-          for (uint64_t q = lo; q < hi; ++q) {
-            const Query& query = all_queries[q];
-            all_answers[q] = spec_.Answer(graph_, query.query_vertex, query.x) ? 1 : 0;
-          }
-        });
+    ParallelForDynamic(static_cast<int>(std::clamp<uint64_t>(
+                           (all_queries.size() + kAnswerChunk - 1) / kAnswerChunk, 1, threads_)),
+                       0, all_queries.size(), kAnswerChunk, [&](int, uint64_t lo, uint64_t hi) {
+                         for (uint64_t q = lo; q < hi; ++q) {
+                           const Query& query = all_queries[q];
+                           all_answers[q] =
+                               spec_.Answer(graph_, query.query_vertex, query.x) ? 1 : 0;
+                         }
+                       });
     std::vector<std::string> answers(ranks);
     for (int source = 0; source < ranks; ++source) {
       const uint64_t begin = source == 0 ? 0 : query_ends[source - 1];
@@ -419,8 +418,7 @@ class DistributedWalkEngine {
         out->steps += r.w.step;
         if (record_) {
           out->finished_ids.push_back(r.w.id);
-          out->finished_vertices.insert(out->finished_vertices.end(), r.path.begin(),
-                                        r.path.end());
+          out->finished_vertices.insert(out->finished_vertices.end(), r.path.begin(), r.path.end());
           out->finished_ends.push_back(out->finished_vertices.size());
         }
         break;
