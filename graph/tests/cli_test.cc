@@ -1,14 +1,13 @@
 // End-to-end tests of `syskit graph` and the umbrella's flag handling: run
 // the real binary, check exit codes, stdout and the one-line errors.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
-#include <sstream>
 #include <string>
 
+#include "syskit/testing/command.h"
 #include "test_util.h"
 
 namespace {
@@ -16,27 +15,12 @@ namespace {
 using syskit::graph::testing::DataFile;
 using syskit::graph::testing::ScratchDir;
 
-struct Outcome {
-  int exit_code;
-  std::string out;
-  std::string err;
-};
+using Outcome = ::syskit::testing::CommandOutcome;
+using ::syskit::testing::ReadWholeFile;
 
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
-
-// Runs `syskit <args>` with stdout and stderr captured to files.
+// Runs `syskit <args>` with stdout and stderr captured.
 Outcome Syskit(const std::string& args) {
-  ScratchDir dir;
-  std::string command = std::string(SYSKIT_BINARY) + " " + args + " >" + dir.File("out") + " 2>" +
-                        dir.File("err") + " </dev/null";
-  int status = std::system(command.c_str());
-  int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  return {code, Slurp(dir.File("out")), Slurp(dir.File("err"))};
+  return ::syskit::testing::RunCommand(std::string(SYSKIT_BINARY) + " " + args);
 }
 
 TEST(Cli, HelpAndVersionExitZero) {
@@ -137,7 +121,7 @@ TEST(Cli, ConvertRoundTripAndCorruptBinary) {
   EXPECT_EQ(syskit::graph::testing::ReadReferenceEdgeSet(dir.File("back.txt")),
             syskit::graph::testing::ReadReferenceEdgeSet(DataFile("CA-GrQc.edges.txt")));
 
-  std::string bytes = Slurp(dir.File("g.skg"));
+  std::string bytes = ReadWholeFile(dir.File("g.skg"));
   bytes[bytes.size() / 2] ^= 0x10;
   std::ofstream(dir.File("g.skg"), std::ios::binary) << bytes;
   Outcome corrupt = Syskit("graph info " + dir.File("g.skg"));
@@ -157,8 +141,8 @@ TEST(Cli, GenerateIsSeededAndDeterministic) {
                    dir.File("b.txt"))
                 .exit_code,
             0);
-  EXPECT_EQ(Slurp(dir.File("a.txt")), Slurp(dir.File("b.txt")));
-  EXPECT_FALSE(Slurp(dir.File("a.txt")).empty());
+  EXPECT_EQ(ReadWholeFile(dir.File("a.txt")), ReadWholeFile(dir.File("b.txt")));
+  EXPECT_FALSE(ReadWholeFile(dir.File("a.txt")).empty());
   Outcome er = Syskit("graph generate -q --model=er --vertices=100 --edges=300 --output=" +
                       dir.File("er.skg"));
   ASSERT_EQ(er.exit_code, 0) << er.err;

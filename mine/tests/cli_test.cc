@@ -1,41 +1,27 @@
 // End-to-end tests of `syskit mine`: run the real binary, check exit codes,
 // stdout and the one-line errors.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
 #include <fstream>
 #include <set>
 #include <sstream>
 #include <string>
 
+#include "syskit/testing/command.h"
 #include "syskit/testing/temp_dir.h"
 
 namespace {
 
-struct Outcome {
-  int exit_code;
-  std::string out;
-  std::string err;
-};
-
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
+using Outcome = ::syskit::testing::CommandOutcome;
+using ::syskit::testing::ReadWholeFile;
 
 std::string Data(const std::string& name) {
   return std::string(SYSKIT_TEST_DATA_DIR) + "/graphs/" + name + ".edges.txt";
 }
 
+// Runs `syskit <args>` with stdout and stderr captured.
 Outcome Syskit(const std::string& args) {
-  syskit::testing::TempDir dir;
-  const std::string command = std::string(SYSKIT_BINARY) + " " + args + " >" + dir.File("out") +
-                              " 2>" + dir.File("err") + " </dev/null";
-  const int status = std::system(command.c_str());
-  const int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  return {code, Slurp(dir.File("out")), Slurp(dir.File("err"))};
+  return ::syskit::testing::RunCommand(std::string(SYSKIT_BINARY) + " " + args);
 }
 
 TEST(MineCli, CountPrintsNameTabCount) {

@@ -1,13 +1,12 @@
 // End-to-end tests of `syskit walk`: run the real binary; check the summary
 // line, the output files and every usage error (message and exit code 2).
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
 #include <fstream>
 #include <regex>
-#include <sstream>
 #include <string>
 
+#include "syskit/testing/command.h"
 #include "syskit/walk/path_sink.h"
 #include "walk_test_util.h"
 
@@ -17,26 +16,12 @@ namespace {
 using testing::DataFile;
 using testing::ScratchDir;
 
-struct Outcome {
-  int exit_code;
-  std::string out;
-  std::string err;
-};
+using Outcome = ::syskit::testing::CommandOutcome;
+using ::syskit::testing::ReadWholeFile;
 
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
-
+// Runs `syskit walk <args>` with stdout and stderr captured.
 Outcome Syskit(const std::string& args) {
-  ScratchDir dir;
-  std::string command = std::string(SYSKIT_BINARY) + " walk " + args + " >" + dir.File("out") +
-                        " 2>" + dir.File("err") + " </dev/null";
-  int status = std::system(command.c_str());
-  int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  return {code, Slurp(dir.File("out")), Slurp(dir.File("err"))};
+  return ::syskit::testing::RunCommand(std::string(SYSKIT_BINARY) + " walk " + args);
 }
 
 const std::string kKarate = "--graph=" + DataFile("Karate.edges.txt");
