@@ -28,6 +28,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "syskit/core/bench.h"
 #include "syskit/core/demo.h"
 #include "syskit/core/flags.h"
 #include "syskit/core/parallel.h"
@@ -61,12 +62,6 @@ struct Config {
   std::string data_dir;
   std::string tmp_dir = "/tmp";
 };
-
-double Median(std::vector<double> values) {
-  std::sort(values.begin(), values.end());
-  const size_t n = values.size();
-  return n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
-}
 
 // The baseline a careful engineer would write first: serial iostream
 // parsing, hash-map relabelling, sort-based CSR.
@@ -164,7 +159,7 @@ Result<double> Measure(const std::string& bench, const Dataset& dataset, const c
         bench.c_str(), dataset.name.c_str(), impl, trial, s, bytes / 1e6 / s, dataset.records / s);
     std::fflush(stdout);
   }
-  double median = Median(seconds);
+  double median = bench::Median(seconds);
   std::printf(
       "bench=%s dataset=%s impl=%s stat=median trials=%d seconds=%.4f mb_per_s=%.1f "
       "edges_per_s=%.3e\n",
@@ -259,25 +254,11 @@ int main(int argc, char** argv) {
     return flags::ReportError(kTool, status);
   }
 
-#ifdef __OPTIMIZE__
-  const char* optimized = "yes";
-#else
-  const char* optimized = "no";
-#endif
-#ifdef NDEBUG
-  const char* assertions = "off";
-#else
-  const char* assertions = "on";
-#endif
-  std::printf(
-      "# graph_bench syskit %s optimized=%s assertions=%s threads=%d hw_threads=%d "
-      "seed=%lu trials=%d page_cache=warm\n",
-      std::string(flags::Version()).c_str(), optimized, assertions,
-      config.threads == 0 ? DefaultThreadCount() : config.threads, DefaultThreadCount(),
-      static_cast<unsigned long>(config.seed), config.trials);
-  if (std::string(optimized) == "no" || std::string(assertions) == "on") {
-    std::printf("# WARNING: not an optimized release build; numbers are not representative\n");
-  }
+  char details[160];
+  std::snprintf(details, sizeof(details), "threads=%d seed=%lu trials=%d page_cache=warm",
+                config.threads == 0 ? DefaultThreadCount() : config.threads,
+                static_cast<unsigned long>(config.seed), config.trials);
+  bench::PrintHeader(kTool, details);
   for (const std::string& spec : config.datasets) {
     Dataset dataset;
     Status status = PrepareDataset(config, spec, &dataset);

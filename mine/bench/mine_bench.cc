@@ -25,6 +25,7 @@
 #include <thread>
 #include <vector>
 
+#include "syskit/core/bench.h"
 #include "syskit/core/demo.h"
 #include "syskit/core/flags.h"
 #include "syskit/core/parallel.h"
@@ -47,12 +48,6 @@ struct Config {
   double baseline_timeout = 60;
   std::string data_dir;
 };
-
-double Median(std::vector<double> values) {
-  std::sort(values.begin(), values.end());
-  const size_t n = values.size();
-  return n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
-}
 
 // Sets `cancel` after `seconds` unless stopped first.
 class Watchdog {
@@ -154,7 +149,7 @@ Status RunDataset(const Config& config, const std::string& name) {
                     Summary(counts).c_str());
         std::fflush(stdout);
       }
-      const double ours = Median(seconds);
+      const double ours = bench::Median(seconds);
       std::printf("bench=%s dataset=%s impl=syskit threads=%d stat=median trials=%d seconds=%.4f\n",
                   bench.c_str(), name.c_str(), threads, config.trials, ours);
       std::fflush(stdout);
@@ -190,7 +185,7 @@ Status RunDataset(const Config& config, const std::string& name) {
                     bench.c_str(), name.c_str(), threads, config.baseline_timeout / ours);
         continue;
       }
-      const double naive = Median(naive_seconds);
+      const double naive = bench::Median(naive_seconds);
       std::printf(
           "bench=%s dataset=%s impl=naive threads=%d stat=median trials=%d "
           "seconds=%.4f\n",
@@ -231,26 +226,14 @@ int main(int argc, char** argv) {
   if (Status status = FindDataDir(config.data_dir, &config.data_dir); !status.ok()) {
     return flags::ReportError(kTool, status);
   }
-#ifdef __OPTIMIZE__
-  const char* optimized = "yes";
-#else
-  const char* optimized = "no";
-#endif
-#ifdef NDEBUG
-  const char* assertions = "off";
-#else
-  const char* assertions = "on";
-#endif
   std::string threads;
   for (int t : config.threads) threads += (threads.empty() ? "" : ",") + std::to_string(t);
-  std::printf(
-      "# mine_bench syskit %s optimized=%s assertions=%s threads=%s hw_threads=%d "
-      "trials=%d baseline_trials=%d baseline_timeout=%.0f seed=none(deterministic)\n",
-      std::string(flags::Version()).c_str(), optimized, assertions, threads.c_str(),
-      DefaultThreadCount(), config.trials, config.baseline_trials, config.baseline_timeout);
-  if (std::string(optimized) == "no" || std::string(assertions) == "on") {
-    std::printf("# WARNING: not an optimized release build; numbers are not representative\n");
-  }
+  char details[256];
+  std::snprintf(details, sizeof(details),
+                "threads=%s trials=%d baseline_trials=%d baseline_timeout=%.0f "
+                "seed=none(deterministic)",
+                threads.c_str(), config.trials, config.baseline_trials, config.baseline_timeout);
+  bench::PrintHeader(kTool, details);
   for (const std::string& dataset : config.datasets) {
     if (Status status = RunDataset(config, dataset); !status.ok()) {
       return flags::ReportError(kTool, status);

@@ -31,6 +31,7 @@
 #include <string>
 #include <vector>
 
+#include "syskit/core/bench.h"
 #include "syskit/core/demo.h"
 #include "syskit/core/flags.h"
 #include "syskit/core/parallel.h"
@@ -66,18 +67,6 @@ struct Config {
   bool verify = false;
   std::string data_dir;
 };
-
-double Median(std::vector<double> values) {
-  std::sort(values.begin(), values.end());
-  const size_t n = values.size();
-  return n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
-}
-
-double PeakRssMb() {
-  struct rusage usage;
-  getrusage(RUSAGE_SELF, &usage);
-  return usage.ru_maxrss / 1024.0;
-}
 
 // Steps whose target is the vertex before the current one, and walk count.
 class ReturnCounter final : public PathSink {
@@ -123,15 +112,16 @@ Status RunOne(const Config& config, const Line& line, const graph::Graph& g, con
         line.bench.c_str(), line.dataset.c_str(), trial, last.seconds,
         static_cast<unsigned long>(last.steps), last.steps_per_sec(),
         1e9 * last.seconds * config.threads / last.steps, last.trials_per_step(),
-        last.pd_evals_per_step(), PeakRssMb());
+        last.pd_evals_per_step(), bench::PeakRssMb());
     std::fflush(stdout);
   }
-  const double ours = Median(rates);
+  const double ours = bench::Median(rates);
   std::printf(
       "bench=%s dataset=%s impl=knightking stat=median trials=%d seconds=%.4f steps_per_sec=%.4g "
       "ns_per_step_per_thread=%.2f trials_per_step=%.4f pd_evals_per_step=%.4f peak_rss_mb=%.1f\n",
-      line.bench.c_str(), line.dataset.c_str(), config.trials, Median(seconds), ours,
-      1e9 * config.threads / ours, last.trials_per_step(), last.pd_evals_per_step(), PeakRssMb());
+      line.bench.c_str(), line.dataset.c_str(), config.trials, bench::Median(seconds), ours,
+      1e9 * config.threads / ours, last.trials_per_step(), last.pd_evals_per_step(),
+      bench::PeakRssMb());
   std::fflush(stdout);
   ExactWalker<Spec> exact(g, spec);
   if (config.baseline) {
@@ -149,7 +139,7 @@ Status RunOne(const Config& config, const Line& line, const graph::Graph& g, con
           stats.pd_evals_per_step());
       std::fflush(stdout);
     }
-    const double theirs = Median(base_rates);
+    const double theirs = bench::Median(base_rates);
     std::printf(
         "bench=%s dataset=%s impl=exact_baseline stat=median steps_per_sec=%.4g "
         "speedup_knightking_vs_exact=%.2f\n",
@@ -213,7 +203,7 @@ Status RunOneDistributed(const Config& config, const Line& line, const graph::Gr
           static_cast<unsigned long>(last.steps), last.steps_per_sec(),
           static_cast<unsigned long>(last.rounds), last.queries_per_step(),
           static_cast<unsigned long>(last.migrations), static_cast<unsigned long>(last.bytes),
-          PeakRssMb());
+          bench::PeakRssMb());
       std::fflush(stdout);
     }
   }
@@ -222,9 +212,10 @@ Status RunOneDistributed(const Config& config, const Line& line, const graph::Gr
         "bench=%s dataset=%s impl=knightking_bsp ranks=%d stat=median trials=%d seconds=%.4f "
         "steps_per_sec=%.4g trials_per_step=%.4f pd_evals_per_step=%.4f queries_per_step=%.4f "
         "rounds=%lu migrations=%lu\n",
-        line.bench.c_str(), line.dataset.c_str(), last.ranks, config.trials, Median(seconds),
-        Median(rates), last.trials_per_step(), last.pd_evals_per_step(), last.queries_per_step(),
-        static_cast<unsigned long>(last.rounds), static_cast<unsigned long>(last.migrations));
+        line.bench.c_str(), line.dataset.c_str(), last.ranks, config.trials, bench::Median(seconds),
+        bench::Median(rates), last.trials_per_step(), last.pd_evals_per_step(),
+        last.queries_per_step(), static_cast<unsigned long>(last.rounds),
+        static_cast<unsigned long>(last.migrations));
     std::fflush(stdout);
   }
   return Status::OK();
@@ -382,13 +373,15 @@ int main(int argc, char** argv) {
     if (!session.ok()) return flags::ReportError(kTool, session.status());
     Transport* transport = &(*session)->transport();
     if (transport->rank() == 0) {
-      std::printf(
-          "# walk_bench syskit %s mode=distributed ranks=%d threads_per_rank=%d seed=%lu "
-          "trials=%d walkers_per_vertex=%u length=%u weighted=%s output=discard "
-          "(one host: protocol overhead, not network scaling)\n",
-          std::string(flags::Version()).c_str(), transport->size(), config.threads,
-          static_cast<unsigned long>(config.seed), config.trials, config.walkers_per_vertex,
-          config.length, config.weighted ? "yes" : "no");
+      char details[256];
+      std::snprintf(details, sizeof(details),
+                    "mode=distributed ranks=%d threads_per_rank=%d seed=%lu trials=%d "
+                    "walkers_per_vertex=%u length=%u weighted=%s output=discard "
+                    "(one host: protocol overhead, not network scaling)",
+                    transport->size(), config.threads, static_cast<unsigned long>(config.seed),
+                    config.trials, config.walkers_per_vertex, config.length,
+                    config.weighted ? "yes" : "no");
+      bench::PrintHeader(kTool, details);
     }
     for (const std::string& dataset : config.datasets) {
       if (Status status = RunDatasetDistributed(config, dataset, transport); !status.ok()) {
@@ -398,26 +391,13 @@ int main(int argc, char** argv) {
     }
     return flags::kExitOk;
   }
-#ifdef __OPTIMIZE__
-  const char* optimized = "yes";
-#else
-  const char* optimized = "no";
-#endif
-#ifdef NDEBUG
-  const char* assertions = "off";
-#else
-  const char* assertions = "on";
-#endif
-  std::printf(
-      "# walk_bench syskit %s optimized=%s assertions=%s threads=%d hw_threads=%d seed=%lu "
-      "trials=%d walkers_per_vertex=%u length=%u ppr_stop_prob=0.0125 weighted=%s "
-      "output=discard mode=single-process\n",
-      std::string(flags::Version()).c_str(), optimized, assertions, config.threads,
-      DefaultThreadCount(), static_cast<unsigned long>(config.seed), config.trials,
-      config.walkers_per_vertex, config.length, config.weighted ? "yes" : "no");
-  if (std::string(optimized) == "no" || std::string(assertions) == "on") {
-    std::printf("# WARNING: not an optimized release build; numbers are not representative\n");
-  }
+  char details[256];
+  std::snprintf(details, sizeof(details),
+                "threads=%d seed=%lu trials=%d walkers_per_vertex=%u length=%u "
+                "ppr_stop_prob=0.0125 weighted=%s output=discard mode=single-process",
+                config.threads, static_cast<unsigned long>(config.seed), config.trials,
+                config.walkers_per_vertex, config.length, config.weighted ? "yes" : "no");
+  bench::PrintHeader(kTool, details);
   for (const std::string& dataset : config.datasets) {
     if (Status status = RunDataset(config, dataset); !status.ok()) {
       return flags::ReportError(kTool, status);
