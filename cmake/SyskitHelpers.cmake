@@ -3,9 +3,11 @@
 #   syskit_cc_library(NAME <name> SRCS ... [DEPS ...] [PUBLIC_DEPS ...])
 #       Static library syskit_<name> with alias syskit::<name>; its public
 #       headers live in <component>/include.
-#   syskit_cc_test(NAME <name> SRCS ... [DEPS ...] [LABELS unit|slow] [TIMEOUT s])
+#   syskit_cc_test(NAME <name> SRCS ... [DEPS ...] [LABELS unit|slow] [TIMEOUT s]
+#                  [USES_SYSKIT_BINARY])
 #       GoogleTest executable registered with CTest under the given label
-#       (default: unit).
+#       (default: unit). USES_SYSKIT_BINARY: the test drives the real `syskit`
+#       command, built first and passed as SYSKIT_BINARY.
 #   syskit_cc_bench(NAME <name> SRCS ... [DEPS ...])
 #       Benchmark driver <name> placed in bin/.
 #   syskit_component(<dir> <option>)
@@ -29,7 +31,7 @@ function(syskit_cc_test)
   if(NOT SYSKIT_BUILD_TESTS)
     return()
   endif()
-  cmake_parse_arguments(ARG "" "NAME;TIMEOUT" "SRCS;DEPS;LABELS" ${ARGN})
+  cmake_parse_arguments(ARG "USES_SYSKIT_BINARY" "NAME;TIMEOUT" "SRCS;DEPS;LABELS" ${ARGN})
   if(NOT ARG_LABELS)
     set(ARG_LABELS unit)
   endif()
@@ -43,6 +45,10 @@ function(syskit_cc_test)
     GTest::gtest_main)
   target_compile_definitions(${ARG_NAME} PRIVATE
     SYSKIT_TEST_DATA_DIR="${SYSKIT_SOURCE_DATA_DIR}")
+  if(ARG_USES_SYSKIT_BINARY)
+    add_dependencies(${ARG_NAME} syskit)
+    target_compile_definitions(${ARG_NAME} PRIVATE SYSKIT_BINARY="$<TARGET_FILE:syskit>")
+  endif()
   add_test(NAME ${ARG_NAME} COMMAND ${ARG_NAME})
   # Group the test under its component so scripts/test.sh --components can
   # build just those (target tests_<component>).
