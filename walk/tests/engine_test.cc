@@ -76,9 +76,11 @@ TEST(WalkEngine, DeadEndsEndWalks) {
   EXPECT_EQ(n2v, paths);
 }
 
-TEST(WalkEngine, StationaryLawOfDeepWalkIsProportionalToDegree) {
-  const graph::Graph g = LoadKarate();
+// Visit frequency of every vertex over DeepWalk walks of 500 steps, 200 per
+// vertex, after a burn-in of 20 steps per walk (3.3M visits on Karate).
+std::vector<double> DeepWalkVisitFrequencies(const graph::Graph& g, uint64_t seed) {
   auto engine = WalkEngine<DeepWalkSpec>::Create(g, {});
+  SYSKIT_CHECK(engine.ok()) << engine.status();
   std::vector<uint64_t> visits(g.num_vertices(), 0);
   uint64_t total = 0;
   constexpr size_t kBurnIn = 20;
@@ -87,13 +89,22 @@ TEST(WalkEngine, StationaryLawOfDeepWalkIsProportionalToDegree) {
     total += path.size() - kBurnIn;
     return Status::OK();
   });
-  ASSERT_TRUE(engine->Run({.walkers_per_vertex = 200, .max_steps = 500, .seed = 3}, &sink).ok());
+  auto stats = engine->Run({.walkers_per_vertex = 200, .max_steps = 500, .seed = seed}, &sink);
+  SYSKIT_CHECK(stats.ok()) << stats.status();
+  std::vector<double> frequency(g.num_vertices());
+  for (VertexId v = 0; v < g.num_vertices(); ++v) frequency[v] = double(visits[v]) / total;
+  return frequency;
+}
+
+TEST(WalkEngine, StationaryLawOfDeepWalkIsProportionalToDegree) {
+  const graph::Graph g = LoadKarate();
+  const std::vector<double> frequency = DeepWalkVisitFrequencies(g, 3);
   // 3.3M visits; tolerance 0.003 absolute is > 5 standard errors even with
   // the walks' autocorrelation.
-  EXPECT_NEAR(double(visits[*g.FindVertex(34)]) / total, 17.0 / 156, 0.003);
-  EXPECT_NEAR(double(visits[*g.FindVertex(1)]) / total, 16.0 / 156, 0.003);
+  EXPECT_NEAR(frequency[*g.FindVertex(34)], 17.0 / 156, 0.003);
+  EXPECT_NEAR(frequency[*g.FindVertex(1)], 16.0 / 156, 0.003);
   for (VertexId v = 0; v < g.num_vertices(); ++v) {
-    EXPECT_NEAR(double(visits[v]) / total, g.degree(v) / 156.0, 0.003) << v;
+    EXPECT_NEAR(frequency[v], g.degree(v) / 156.0, 0.003) << v;
   }
 }
 
@@ -147,26 +158,16 @@ TEST(WalkEngine, InterleavedStaticWalksMatchTheExactSamplerPathForPath) {
 TEST(WalkEngine, StationaryLawOfWeightedDeepWalkIsProportionalToWeightedDegree) {
   const graph::Graph g =
       WithSyntheticAttributes(LoadKarate(), {.weights = true, .num_types = 0, .seed = 9});
-  auto engine = WalkEngine<DeepWalkSpec>::Create(g, {});
-  ASSERT_TRUE(engine.ok()) << engine.status();
   std::vector<double> weighted_degree(g.num_vertices(), 0);
   double total_weight = 0;
   for (VertexId v = 0; v < g.num_vertices(); ++v) {
     for (float w : g.weights(v)) weighted_degree[v] += w;
     total_weight += weighted_degree[v];
   }
-  std::vector<uint64_t> visits(g.num_vertices(), 0);
-  uint64_t total = 0;
-  constexpr size_t kBurnIn = 20;
-  CallbackSink sink([&](uint64_t, std::span<const VertexId> path) {
-    for (size_t i = kBurnIn; i < path.size(); ++i) ++visits[path[i]];
-    total += path.size() - kBurnIn;
-    return Status::OK();
-  });
-  ASSERT_TRUE(engine->Run({.walkers_per_vertex = 200, .max_steps = 500, .seed = 4}, &sink).ok());
+  const std::vector<double> frequency = DeepWalkVisitFrequencies(g, 4);
   // Same sample size and tolerance as the unweighted test above.
   for (VertexId v = 0; v < g.num_vertices(); ++v) {
-    EXPECT_NEAR(double(visits[v]) / total, weighted_degree[v] / total_weight, 0.003) << v;
+    EXPECT_NEAR(frequency[v], weighted_degree[v] / total_weight, 0.003) << v;
   }
 }
 
