@@ -8,6 +8,12 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev libfmt-dev libxxhash-dev
   libopenmpi-dev openmpi-bin
+  # kv: comparison backends for kv_bench and a stock Redis client for the server tests
+  librocksdb-dev libleveldb-dev libsnappy-dev liblz4-dev libzstd-dev redis-tools
+  # route: LP reference solver, graph bisection, HTTP proxy, state files, social graphs, plots
+  libglpk-dev libmetis-dev libboost-dev nlohmann-json3-dev libigraph-dev gnuplot-nox
+  # racecheck: the Clang LibTooling source rewriter
+  clang-14 libclang-14-dev libclang-cpp14-dev llvm-14-dev
 )
 
 missing=()
