@@ -1,0 +1,302 @@
+// Best-single-move local search (Taiji, SOSP'19, section 4.2).
+//
+// Each edge's traffic is N objects of 1/N of its load (the last object of a
+// cell may be partial so that a drained DC can be emptied exactly). A move
+// sends one object of edge e from DC a to DC b. Per-DC loads and predicted
+// utilizations are kept up to date after each move, so every candidate is
+// checked against the guards and scored in O(1).
+//
+// Phases, each run to a fixed point:
+//   0. drain: objects leave drained DCs for the receiver that ends lowest.
+//   1. balance: from the most utilized DC a, the lowest-latency move a -> b
+//      such that b ends strictly below a's current utilization. The sorted
+//      utilization vector decreases lexicographically with every move, so the
+//      phase terminates; at its fixed point no single object can lower the
+//      maximum, which is the LP optimum up to one object.
+//   2. latency: moves that lower sum x t l^2 while no DC ends above the
+//      phase-1 maximum (the primary objective never gets worse).
+// Invariant: every intermediate table satisfies the hard guards.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+
+#include "syskit/core/timer.h"
+#include "syskit/route/solver.h"
+
+namespace syskit::route {
+namespace {
+
+constexpr double kEps = 1e-12;
+
+class MoveEngine {
+ public:
+  MoveEngine(const State& state, const Policy& policy) : state_(state), policy_(policy) {
+    num_edges_ = state.num_edges();
+    num_dcs_ = state.num_dcs();
+    x_ = state.current;
+    lower_.assign(num_edges_, std::vector<double>(num_dcs_, 0.0));
+    for (int e = 0; e < num_edges_; ++e) {
+      for (int d = 0; d < num_dcs_; ++d) lower_[e][d] = state.edges[e].sticky * x_[e][d];
+      total_load_ += state.edges[e].load;
+    }
+    model_ = ComputeLoadModel(state);
+    load_ = model_.load;
+    util_.resize(num_dcs_);
+    limit_.resize(num_dcs_);
+    load_limit_.resize(num_dcs_);
+    for (int d = 0; d < num_dcs_; ++d) {
+      const double u = state.dcs[d].utilization;
+      util_[d] = u;
+      limit_[d] = std::min(u + policy.onload_step, std::max(policy.max_utilization, u));
+      load_limit_[d] =
+          std::max(policy.max_dc_fraction, model_.load[d] / std::max(total_load_, kEps)) *
+          total_load_;
+    }
+    quantum_ = 1.0 / std::max(1, policy.objects_per_edge);
+  }
+
+  // Amount of edge e's fraction an object move off DC a carries (0 if none).
+  double Movable(int e, int a) const {
+    const double room = x_[e][a] - lower_[e][a];
+    return room > kEps ? std::min(quantum_, room) : 0.0;
+  }
+
+  // Utilization of c after receiving `amount` of edge e, or +inf when a
+  // guard forbids it (also `cap` on the resulting utilization).
+  double Receive(int e, int c, double amount, double cap) const {
+    if (state_.dcs[c].drained) return std::numeric_limits<double>::infinity();
+    const double added = state_.edges[e].load * amount;
+    const double u = util_[c] + model_.slope[c] * added;
+    if (u > std::min(limit_[c], cap) + kEps) return std::numeric_limits<double>::infinity();
+    if (load_[c] + added > load_limit_[c] * (1 + kEps) + kEps) {
+      return std::numeric_limits<double>::infinity();
+    }
+    return u;
+  }
+
+  void Apply(int e, int a, int c, double amount) {
+    const double added = state_.edges[e].load * amount;
+    x_[e][a] -= amount;
+    x_[e][c] += amount;
+    load_[a] -= added;
+    load_[c] += added;
+    util_[a] -= model_.slope[a] * added;
+    util_[c] += model_.slope[c] * added;
+    ++moves_;
+  }
+
+  double LatencyDelta(int e, int a, int c, double amount) const {
+    const double la = state_.latency_ms[e][a], lc = state_.latency_ms[e][c];
+    return state_.edges[e].load * amount * (lc * lc - la * la);
+  }
+
+  void DrainPhase() {
+    for (;;) {
+      int best_e = -1, best_a = -1, best_c = -1;
+      double best_u = std::numeric_limits<double>::infinity(), best_amount = 0;
+      for (int a = 0; a < num_dcs_; ++a) {
+        if (!state_.dcs[a].drained) continue;
+        for (int e = 0; e < num_edges_; ++e) {
+          const double amount = Movable(e, a);
+          if (amount <= 0 || state_.edges[e].load <= 0) continue;
+          for (int c = 0; c < num_dcs_; ++c) {
+            if (c == a) continue;
+            ++candidates_;
+            const double u = Receive(e, c, amount, std::numeric_limits<double>::infinity());
+            if (u < best_u) {
+              best_u = u;
+              best_e = e, best_a = a, best_c = c, best_amount = amount;
+            }
+          }
+        }
+      }
+      if (best_e < 0) return;
+      Apply(best_e, best_a, best_c, best_amount);
+    }
+  }
+
+  // Moves from sources above `source_floor` to receivers that end at or
+  // below `cap` and below the source's utilization, lowest latency first.
+  void BalancePhase(double cap, double source_floor) {
+    std::vector<int> order(num_dcs_);
+    for (;;) {
+      std::iota(order.begin(), order.end(), 0);
+      std::sort(order.begin(), order.end(), [&](int a, int b) { return util_[a] > util_[b]; });
+      bool moved = false;
+      for (int a : order) {
+        if (state_.dcs[a].drained || util_[a] <= source_floor) continue;
+        int best_e = -1, best_c = -1;
+        double best_cost = std::numeric_limits<double>::infinity(), best_u = 0, best_amount = 0;
+        for (int e = 0; e < num_edges_; ++e) {
+          const double amount = Movable(e, a);
+          if (amount <= 0 || state_.edges[e].load <= 0) continue;
+          for (int c = 0; c < num_dcs_; ++c) {
+            if (c == a) continue;
+            ++candidates_;
+            const double u = Receive(e, c, amount, cap);
+            if (!(u < util_[a] - kEps)) continue;
+            const double cost = LatencyDelta(e, a, c, amount);
+            if (cost < best_cost || (cost == best_cost && u < best_u)) {
+              best_cost = cost, best_u = u;
+              best_e = e, best_c = c, best_amount = amount;
+            }
+          }
+        }
+        if (best_e >= 0) {
+          Apply(best_e, a, best_c, best_amount);
+          moved = true;
+          break;
+        }
+      }
+      if (!moved) return;
+    }
+  }
+
+  // Moves that strictly lower the latency cost with receivers ending <= cap.
+  void LatencyPhase(double cap) {
+    for (;;) {
+      int best_e = -1, best_a = -1, best_c = -1;
+      double best_cost = -kEps, best_amount = 0;
+      for (int e = 0; e < num_edges_; ++e) {
+        if (state_.edges[e].load <= 0) continue;
+        for (int a = 0; a < num_dcs_; ++a) {
+          const double amount = Movable(e, a);
+          if (amount <= 0) continue;
+          const double la = state_.latency_ms[e][a];
+          for (int c = 0; c < num_dcs_; ++c) {
+            if (c == a || state_.latency_ms[e][c] >= la) continue;
+            ++candidates_;
+            const double cost = LatencyDelta(e, a, c, amount);
+            if (cost >= best_cost) continue;
+            if (!std::isfinite(Receive(e, c, amount, cap))) continue;
+            best_cost = cost;
+            best_e = e, best_a = a, best_c = c, best_amount = amount;
+          }
+        }
+      }
+      if (best_e < 0) return;
+      Apply(best_e, best_a, best_c, best_amount);
+    }
+  }
+
+  // Exchanges of equal load between two DCs: edge e1 moves from a to c and
+  // edge e2 from c to a. Loads, and so every utilization guard, stay as they
+  // are; the pair with the largest latency gain per unit load goes first
+  // and moves as much as both cells allow. Returns whether anything moved.
+  bool SwapPhase() {
+    bool any = false;
+    for (;;) {
+      double best_gain = -1e-9;
+      int best_a = -1, best_c = -1, best_e1 = -1, best_e2 = -1;
+      for (int a = 0; a < num_dcs_; ++a) {
+        for (int c = 0; c < num_dcs_; ++c) {
+          if (a == c || state_.dcs[a].drained || state_.dcs[c].drained) continue;
+          // Best edge to move a -> c and best edge to move c -> a.
+          double g1 = std::numeric_limits<double>::infinity(), g2 = g1;
+          int e1 = -1, e2 = -1;
+          for (int e = 0; e < num_edges_; ++e) {
+            if (state_.edges[e].load <= 0) continue;
+            ++candidates_;
+            const double la = state_.latency_ms[e][a], lc = state_.latency_ms[e][c];
+            const double to_c = lc * lc - la * la;
+            if (to_c < g1 && x_[e][a] - lower_[e][a] > kEps) g1 = to_c, e1 = e;
+            if (-to_c < g2 && x_[e][c] - lower_[e][c] > kEps) g2 = -to_c, e2 = e;
+          }
+          if (e1 < 0 || e2 < 0 || e1 == e2) continue;
+          if (g1 + g2 < best_gain) {
+            best_gain = g1 + g2;
+            best_a = a, best_c = c, best_e1 = e1, best_e2 = e2;
+          }
+        }
+      }
+      if (best_a < 0) return any;
+      const double t1 = state_.edges[best_e1].load, t2 = state_.edges[best_e2].load;
+      const double load = std::min((x_[best_e1][best_a] - lower_[best_e1][best_a]) * t1,
+                                   (x_[best_e2][best_c] - lower_[best_e2][best_c]) * t2);
+      x_[best_e1][best_a] -= load / t1;
+      x_[best_e1][best_c] += load / t1;
+      x_[best_e2][best_c] -= load / t2;
+      x_[best_e2][best_a] += load / t2;
+      if (x_[best_e1][best_a] - lower_[best_e1][best_a] < kEps) {
+        x_[best_e1][best_a] = lower_[best_e1][best_a];
+      }
+      if (x_[best_e2][best_c] - lower_[best_e2][best_c] < kEps) {
+        x_[best_e2][best_c] = lower_[best_e2][best_c];
+      }
+      ++moves_;
+      any = true;
+    }
+  }
+
+  double MaxUtilization() const {
+    double max_u = 0;
+    for (int d = 0; d < num_dcs_; ++d) {
+      if (!state_.dcs[d].drained) max_u = std::max(max_u, util_[d]);
+    }
+    return max_u;
+  }
+
+  Fractions TakeTable() {
+    // Clean rounding residue so rows stay exact.
+    for (auto& row : x_) {
+      for (double& v : row) v = std::max(0.0, v);
+    }
+    return std::move(x_);
+  }
+  int64_t moves() const { return moves_; }
+  int64_t candidates() const { return candidates_; }
+
+ private:
+  const State& state_;
+  const Policy& policy_;
+  int num_edges_ = 0, num_dcs_ = 0;
+  Fractions x_;
+  std::vector<std::vector<double>> lower_;
+  LoadModel model_;
+  std::vector<double> load_, util_, limit_, load_limit_;
+  double total_load_ = 0;
+  double quantum_ = 0.001;
+  int64_t moves_ = 0, candidates_ = 0;
+};
+
+}  // namespace
+
+Result<Fractions> SolveLocalSearch(const State& state, const Policy& policy, SolveStats* stats) {
+  SYSKIT_RETURN_IF_ERROR(ValidateState(state));
+  Timer timer;
+  MoveEngine engine(state, policy);
+  engine.DrainPhase();
+  engine.BalancePhase(std::numeric_limits<double>::infinity(),
+                      -std::numeric_limits<double>::infinity());
+  const double max_utilization = engine.MaxUtilization();
+  do {
+    engine.LatencyPhase(max_utilization);
+  } while (engine.SwapPhase());
+  if (stats != nullptr) {
+    stats->moves = engine.moves();
+    stats->candidates = engine.candidates();
+    stats->seconds = timer.ElapsedSeconds();
+  }
+  return engine.TakeTable();
+}
+
+Result<Fractions> SolveClosestFirst(const State& state, const Policy& policy, SolveStats* stats) {
+  SYSKIT_RETURN_IF_ERROR(ValidateState(state));
+  Timer timer;
+  MoveEngine engine(state, policy);
+  engine.DrainPhase();
+  const double threshold = std::min(policy.closest_threshold, policy.max_utilization);
+  // Offload DCs above the threshold to the nearest DC with room, then pull
+  // traffic to nearer DCs while they stay under the threshold.
+  engine.BalancePhase(threshold, threshold);
+  engine.LatencyPhase(threshold);
+  if (stats != nullptr) {
+    stats->moves = engine.moves();
+    stats->candidates = engine.candidates();
+    stats->seconds = timer.ElapsedSeconds();
+  }
+  return engine.TakeTable();
+}
+
+}  // namespace syskit::route
