@@ -208,15 +208,23 @@ Result<uint64_t> Execute(const MiningGraph& graph, const Plan& plan, const MineO
   for (int t = 0; t < threads; ++t) {
     workers.push_back(std::make_unique<Worker>(graph, plan, callback, t, options.cancel));
   }
+  if (options.ranks < 1 || options.rank < 0 || options.rank >= options.ranks) {
+    return InvalidArgumentError("rank " + std::to_string(options.rank) + " of " +
+                                std::to_string(options.ranks) + " ranks is out of range");
+  }
+  // This rank's outer-loop positions: rank, rank + ranks, ... (position p
+  // is the vertex with the p-th largest degree).
   const uint64_t n = graph.graph().num_vertices();
+  const uint64_t ranks = options.ranks, rank = options.rank;
+  const uint64_t positions = n > rank ? (n - rank + ranks - 1) / ranks : 0;
   ParallelForDynamic(
-      threads, 0, n, std::max<uint64_t>(1, options.grain),
+      threads, 0, positions, std::max<uint64_t>(1, options.grain),
       [&](int t, uint64_t begin, uint64_t end) {
         if (options.cancel != nullptr && options.cancel->load(std::memory_order_relaxed)) {
           return;
         }
-        for (uint64_t idx = begin; idx < end; ++idx) {
-          workers[t]->Run(static_cast<VertexId>(n - 1 - idx));
+        for (uint64_t position = begin; position < end; ++position) {
+          workers[t]->Run(static_cast<VertexId>(n - 1 - (rank + position * ranks)));
         }
       });
   if (options.cancel != nullptr && options.cancel->load()) {
@@ -298,24 +306,92 @@ Result<uint64_t> ListPlan(const MiningGraph& graph, const Plan& plan, const Mine
   return Execute(graph, plan, options, &callback);
 }
 
-Result<std::vector<PatternCount>> CountPatterns(const MiningGraph& graph,
-                                                const std::vector<Pattern>& patterns,
-                                                const CountOptions& options) {
-  if (options.motif_formulas && options.induced == Induced::kVertex) {
-    for (int k : {3, 4}) {
-      if (IsMotifRequest(patterns, k)) return CountMotifsByFormula(graph, k, options.mine);
-    }
+namespace {
+
+// The motif size whose formulas serve this request, or 0 for one plan per
+// pattern.
+int FormulaMotifSize(const std::vector<Pattern>& patterns, const CountOptions& options) {
+  if (!options.motif_formulas || options.induced != Induced::kVertex) return 0;
+  for (int k : {3, 4}) {
+    if (IsMotifRequest(patterns, k)) return k;
   }
-  std::vector<PatternCount> counts;
+  return 0;
+}
+
+}  // namespace
+
+Status CheckedAdd(uint64_t value, uint64_t* total, const std::string& what) {
+  uint64_t sum;
+  if (__builtin_add_overflow(*total, value, &sum)) {
+    return OutOfRangeError("count of " + what + " exceeds 2^64 - 1 (64-bit counter overflow)");
+  }
+  *total = sum;
+  return Status::OK();
+}
+
+Result<PartialCounts> CountPatternsPartial(const MiningGraph& graph,
+                                           const std::vector<Pattern>& patterns,
+                                           const CountOptions& options) {
+  PartialCounts partial;
+  partial.words.push_back(patterns.size());
+  if (const int k = FormulaMotifSize(patterns, options); k != 0) {
+    SYSKIT_ASSIGN_OR_RETURN(std::vector<uint64_t> words,
+                            MotifStatisticsPartial(graph, k, options.mine));
+    partial.words.insert(partial.words.end(), words.begin(), words.end());
+    return partial;
+  }
   for (const Pattern& pattern : patterns) {
     CompileOptions compile;
     compile.induced = options.induced;
     compile.stats = graph.stats();
     SYSKIT_ASSIGN_OR_RETURN(Plan plan, Compile(pattern, compile));
     SYSKIT_ASSIGN_OR_RETURN(uint64_t count, CountPlan(graph, plan, options.mine));
-    counts.push_back({pattern.name(), count});
+    partial.words.push_back(count);
+  }
+  return partial;
+}
+
+Result<std::vector<PatternCount>> CombinePartialCounts(const std::vector<Pattern>& patterns,
+                                                       const CountOptions& options,
+                                                       const std::vector<PartialCounts>& parts) {
+  for (const PartialCounts& part : parts) {
+    if (part.words.empty() || part.words[0] != patterns.size()) {
+      return InvalidArgumentError("partial counts do not belong to a request of " +
+                                  std::to_string(patterns.size()) + " patterns");
+    }
+  }
+  if (const int k = FormulaMotifSize(patterns, options); k != 0) {
+    std::vector<std::vector<uint64_t>> per_rank;
+    for (const PartialCounts& part : parts) {
+      per_rank.emplace_back(part.words.begin() + 1, part.words.end());
+    }
+    return CombineMotifStatistics(k, per_rank);
+  }
+  std::vector<PatternCount> counts;
+  for (size_t p = 0; p < patterns.size(); ++p) {
+    PatternCount count{patterns[p].name(), 0};
+    for (const PartialCounts& part : parts) {
+      if (part.words.size() != patterns.size() + 1) {
+        return InvalidArgumentError("expected " + std::to_string(patterns.size() + 1) +
+                                    " partial count words, got " +
+                                    std::to_string(part.words.size()));
+      }
+      SYSKIT_RETURN_IF_ERROR(
+          CheckedAdd(part.words[p + 1], &count.count, "pattern \"" + count.name + "\""));
+    }
+    counts.push_back(std::move(count));
   }
   return counts;
+}
+
+Result<std::vector<PatternCount>> CountPatterns(const MiningGraph& graph,
+                                                const std::vector<Pattern>& patterns,
+                                                const CountOptions& options) {
+  CountOptions whole = options;
+  whole.mine.rank = 0;
+  whole.mine.ranks = 1;
+  SYSKIT_ASSIGN_OR_RETURN(PartialCounts partial, CountPatternsPartial(graph, patterns, whole));
+  return CombinePartialCounts(patterns, whole, {partial});
 }
 
 Result<std::vector<uint32_t>> LoadLabels(const std::string& path, const graph::Graph& graph) {

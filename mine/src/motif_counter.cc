@@ -22,6 +22,7 @@
 // Arithmetic is in 128 bits; a result above 2^64 - 1 is an error.
 #include "syskit/mine/motif_counter.h"
 
+#include <algorithm>
 #include <memory>
 
 #include "set_ops.h"
@@ -52,15 +53,18 @@ EdgeSums SumOverEdges(const MiningGraph& mining, const MineOptions& options, boo
   const graph::Graph& g = mining.graph();
   const int threads = options.threads > 0 ? options.threads : DefaultThreadCount();
   const uint64_t n = g.num_vertices();
+  const uint64_t ranks = std::max(1, options.ranks), rank = options.rank;
+  const uint64_t positions = n > rank ? (n - rank + ranks - 1) / ranks : 0;
   std::vector<EdgeSums> partial(threads);
   std::vector<std::vector<uint32_t>> wedge_counts(threads);
   std::vector<std::vector<VertexId>> touched(threads);
-  ParallelForDynamic(threads, 0, n, std::max<uint64_t>(1, options.grain),
+  ParallelForDynamic(threads, 0, positions, std::max<uint64_t>(1, options.grain),
                      [&](int t, uint64_t begin, uint64_t end) {
                        EdgeSums& sums = partial[t];
                        std::vector<uint32_t>& wedge = wedge_counts[t];
                        if (cycles && wedge.empty()) wedge.assign(n, 0);
-                       for (uint64_t idx = begin; idx < end; ++idx) {
+                       for (uint64_t position = begin; position < end; ++position) {
+                         const uint64_t idx = rank + position * ranks;
                          const auto u = static_cast<VertexId>(n - 1 - idx);
                          const auto nu = g.neighbors(u);
                          const Wide du = nu.size();
@@ -107,36 +111,80 @@ Result<uint64_t> Narrow(Wide value, const char* name) {
   return static_cast<uint64_t>(value);
 }
 
-}  // namespace
+constexpr int kStatistics = 8;  // pairs triples 3T diamonds 2L paths cycles cliques
 
-Result<std::vector<PatternCount>> CountMotifsByFormula(const MiningGraph& mining, int k,
-                                                       const MineOptions& options) {
+Status CheckK(int k) {
   if (k != 3 && k != 4) {
     return InvalidArgumentError("motif formulas exist for k = 3, 4, got " + std::to_string(k));
   }
+  return Status::OK();
+}
+
+}  // namespace
+
+Result<std::vector<uint64_t>> MotifStatisticsPartial(const MiningGraph& mining, int k,
+                                                     const MineOptions& options) {
+  SYSKIT_RETURN_IF_ERROR(CheckK(k));
   const graph::Graph& g = mining.graph();
+  const uint64_t n = g.num_vertices();
+  const uint64_t ranks = std::max(1, options.ranks);
   Wide pairs = 0, triples = 0;
-  for (VertexId v = 0; v < g.num_vertices(); ++v) {
+  for (VertexId v = 0; v < n; ++v) {
+    if ((n - 1 - v) % ranks != static_cast<uint64_t>(options.rank)) continue;
     pairs += Choose(g.degree(v), 2);
     triples += Choose(g.degree(v), 3);
   }
   const EdgeSums sums = SumOverEdges(mining, options, /*cycles=*/k == 4);
-  const Wide triangles = sums.triangles3 / 3;
-  std::vector<std::pair<const char*, Wide>> values;
-  if (k == 3) {
-    values = {{"wedge", pairs - 3 * triangles}, {"triangle", triangles}};
-  } else {
+  Wide cliques = 0;
+  if (k == 4) {
     SYSKIT_ASSIGN_OR_RETURN(Pattern clique, NamedPattern("4-clique"));
     CompileOptions compile;
     compile.stats = mining.stats();
     SYSKIT_ASSIGN_OR_RETURN(Plan plan, Compile(clique, compile));
     SYSKIT_ASSIGN_OR_RETURN(uint64_t cliques_count, CountPlan(mining, plan, options));
-    const Wide cliques = cliques_count;
-    const Wide diamond = sums.diamonds - 6 * cliques;
-    const Wide cycle = sums.cycles - diamond - 3 * cliques;
-    const Wide tailed = sums.tailed2 / 2 - 4 * diamond - 12 * cliques;
-    const Wide path =
-        sums.paths - 3 * triangles - 2 * tailed - 4 * cycle - 6 * diamond - 12 * cliques;
+    cliques = cliques_count;
+  }
+  const Wide values[kStatistics] = {pairs,        triples,    sums.triangles3, sums.diamonds,
+                                    sums.tailed2, sums.paths, sums.cycles,     cliques};
+  std::vector<uint64_t> words;
+  for (Wide value : values) {
+    const auto wide = static_cast<unsigned __int128>(value);  // every statistic is >= 0
+    words.push_back(static_cast<uint64_t>(wide));
+    words.push_back(static_cast<uint64_t>(wide >> 64));
+  }
+  return words;
+}
+
+Result<std::vector<PatternCount>> CombineMotifStatistics(
+    int k, const std::vector<std::vector<uint64_t>>& per_rank) {
+  SYSKIT_RETURN_IF_ERROR(CheckK(k));
+  unsigned __int128 totals[kStatistics] = {};
+  for (const std::vector<uint64_t>& words : per_rank) {
+    if (words.size() != 2 * kStatistics) {
+      return InvalidArgumentError("expected " + std::to_string(2 * kStatistics) +
+                                  " motif statistic words per rank, got " +
+                                  std::to_string(words.size()));
+    }
+    for (int s = 0; s < kStatistics; ++s) {
+      const unsigned __int128 value =
+          (static_cast<unsigned __int128>(words[2 * s + 1]) << 64) | words[2 * s];
+      if (__builtin_add_overflow(totals[s], value, &totals[s]) ||
+          totals[s] >> 126 != 0) {  // keep every total representable as a signed Wide
+        return OutOfRangeError("motif statistics exceed 2^126 (overflow)");
+      }
+    }
+  }
+  const Wide pairs = totals[0], triples = totals[1], triangles = static_cast<Wide>(totals[2]) / 3;
+  const Wide diamonds = totals[3], tailed2 = totals[4], paths = totals[5], cycles = totals[6];
+  const Wide cliques = totals[7];
+  std::vector<std::pair<const char*, Wide>> values;
+  if (k == 3) {
+    values = {{"wedge", pairs - 3 * triangles}, {"triangle", triangles}};
+  } else {
+    const Wide diamond = diamonds - 6 * cliques;
+    const Wide cycle = cycles - diamond - 3 * cliques;
+    const Wide tailed = tailed2 / 2 - 4 * diamond - 12 * cliques;
+    const Wide path = paths - 3 * triangles - 2 * tailed - 4 * cycle - 6 * diamond - 12 * cliques;
     const Wide star = triples - tailed - 2 * diamond - 4 * cliques;
     values = {{"3-star", star},     {"4-path", path},
               {"4-cycle", cycle},   {"tailed-triangle", tailed},
@@ -148,6 +196,15 @@ Result<std::vector<PatternCount>> CountMotifsByFormula(const MiningGraph& mining
     counts.push_back({name, count});
   }
   return counts;
+}
+
+Result<std::vector<PatternCount>> CountMotifsByFormula(const MiningGraph& mining, int k,
+                                                       const MineOptions& options) {
+  MineOptions whole = options;
+  whole.rank = 0;
+  whole.ranks = 1;
+  SYSKIT_ASSIGN_OR_RETURN(std::vector<uint64_t> words, MotifStatisticsPartial(mining, k, whole));
+  return CombineMotifStatistics(k, {words});
 }
 
 }  // namespace syskit::mine

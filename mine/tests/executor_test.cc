@@ -4,10 +4,12 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <mutex>
 #include <set>
 
 #include "syskit/mine/brute_force.h"
+#include "syskit/mine/motif_counter.h"
 #include "syskit/testing/temp_dir.h"
 #include "test_util.h"
 
@@ -218,6 +220,130 @@ TEST(Executor, RejectsGraphsWithSelfLoops) {
   EXPECT_EQ(mining.status().message(),
             "pattern mining needs a graph without self-loops, got 12 (load with "
             "--self_loops=drop)");
+}
+
+// The MPI split in-process: every rank's CountPatternsPartial, combined,
+// equals the whole-graph count, for the plan path and the motif formulas.
+std::vector<PatternCount> CountSplit(const MiningGraph& mining,
+                                     const std::vector<Pattern>& patterns, const CountOptions& base,
+                                     int ranks) {
+  std::vector<PartialCounts> parts;
+  for (int rank = ranks - 1; rank >= 0; --rank) {  // any order
+    CountOptions options = base;
+    options.mine.rank = rank;
+    options.mine.ranks = ranks;
+    Result<PartialCounts> part = CountPatternsPartial(mining, patterns, options);
+    EXPECT_TRUE(part.ok()) << part.status();
+    if (part.ok()) parts.push_back(*part);
+  }
+  Result<std::vector<PatternCount>> counts = CombinePartialCounts(patterns, base, parts);
+  EXPECT_TRUE(counts.ok()) << counts.status();
+  return counts.ok() ? *counts : std::vector<PatternCount>{};
+}
+
+TEST(RankSplit, PartialCountsOfAllRanksSumToTheWholeCount) {
+  const MiningGraph karate = Prepare(LoadBundled("Karate"));
+  const MiningGraph grqc = Prepare(LoadBundled("CA-GrQc"));
+  struct Case {
+    const MiningGraph* graph;
+    std::string spec;
+    Induced induced;
+  };
+  const Case cases[] = {
+      {&grqc, "triangle,4-clique,diamond,5-cycle", Induced::kVertex},
+      {&grqc, "3-motifs", Induced::kVertex},
+      {&grqc, "4-motifs", Induced::kVertex},
+      {&karate, "5-motifs", Induced::kVertex},
+      {&karate, "4-motifs", Induced::kEdge},
+  };
+  for (const Case& c : cases) {
+    const std::vector<Pattern> patterns = testing::Patterns(c.spec);
+    CountOptions options;
+    options.induced = c.induced;
+    options.mine.threads = 2;
+    Result<std::vector<PatternCount>> whole = CountPatterns(*c.graph, patterns, options);
+    ASSERT_TRUE(whole.ok()) << whole.status();
+    for (int ranks : {2, 3, 7}) {
+      const std::vector<PatternCount> split = CountSplit(*c.graph, patterns, options, ranks);
+      ASSERT_EQ(split.size(), whole->size()) << c.spec;
+      for (size_t p = 0; p < split.size(); ++p) {
+        EXPECT_EQ(split[p].name, (*whole)[p].name);
+        EXPECT_EQ(split[p].count, (*whole)[p].count)
+            << c.spec << " " << split[p].name << " with " << ranks << " ranks";
+      }
+    }
+  }
+}
+
+TEST(RankSplit, EveryRankGetsWorkAndTheHeavyVerticesAreDealtOut) {
+  const MiningGraph grqc = Prepare(LoadBundled("CA-GrQc"));
+  const std::vector<Pattern> patterns = testing::Patterns("triangle");
+  uint64_t smallest = ~uint64_t{0}, largest = 0;
+  for (int rank = 0; rank < 2; ++rank) {
+    CountOptions options;
+    options.mine.threads = 1;
+    options.mine.rank = rank;
+    options.mine.ranks = 2;
+    Result<PartialCounts> part = CountPatternsPartial(grqc, patterns, options);
+    ASSERT_TRUE(part.ok()) << part.status();
+    smallest = std::min(smallest, part->words[1]);
+    largest = std::max(largest, part->words[1]);
+  }
+  EXPECT_GT(smallest, 0u);
+  // Round-robin over the degree order keeps the ranks within 2x of each other.
+  EXPECT_LT(largest, 2 * smallest) << smallest << " vs " << largest;
+}
+
+TEST(RankSplit, RankOutOfRangeIsAnError) {
+  const MiningGraph karate = Prepare(LoadBundled("Karate"));
+  Result<Plan> plan = Compile(Named("triangle"), CompileOptions{});
+  ASSERT_TRUE(plan.ok());
+  MineOptions options;
+  options.rank = 2;
+  options.ranks = 2;
+  EXPECT_EQ(CountPlan(karate, *plan, options).status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST(Overflow, SummingRanksPastTwoToThe64IsReportedNotWrapped) {
+  const std::vector<Pattern> patterns = testing::Patterns("triangle,wedge");
+  const uint64_t max = ~uint64_t{0};
+  CountOptions options;
+  // Fits exactly: 2^64 - 2 + 1.
+  Result<std::vector<PatternCount>> fits =
+      CombinePartialCounts(patterns, options, {{{2, max - 1, 5}}, {{2, 1, 6}}});
+  ASSERT_TRUE(fits.ok()) << fits.status();
+  EXPECT_EQ((*fits)[0].count, max);
+  EXPECT_EQ((*fits)[1].count, 11u);
+  Result<std::vector<PatternCount>> over =
+      CombinePartialCounts(patterns, options, {{{2, max - 1, 5}}, {{2, 2, 6}}});
+  ASSERT_FALSE(over.ok());
+  EXPECT_EQ(over.status().code(), StatusCode::kOutOfRange);
+  EXPECT_EQ(over.status().message(),
+            "count of pattern \"triangle\" exceeds 2^64 - 1 (64-bit counter overflow)");
+  // Parts of another request are rejected.
+  EXPECT_EQ(CombinePartialCounts(patterns, options, {{{1, 5}}}).status().code(),
+            StatusCode::kInvalidArgument);
+  uint64_t total = max;
+  EXPECT_FALSE(CheckedAdd(1, &total, "x").ok());
+  EXPECT_EQ(total, max);
+  EXPECT_TRUE(CheckedAdd(0, &total, "x").ok());
+}
+
+TEST(Overflow, MotifFormulaResultPast64BitsIsReported) {
+  // 3-motif statistics (pairs, triples, 3T, ...) as (low, high) words: a
+  // wedge count of 2^64 (pairs = 2^64, no triangles) does not fit.
+  std::vector<uint64_t> words(16, 0);
+  words[1] = 1;  // pairs = 2^64
+  Result<std::vector<PatternCount>> counts = CombineMotifStatistics(3, {words});
+  ASSERT_FALSE(counts.ok());
+  EXPECT_EQ(counts.status().code(), StatusCode::kOutOfRange);
+  EXPECT_NE(counts.status().message().find("wedge"), std::string::npos)
+      << counts.status().message();
+  words[1] = 0;
+  words[0] = 7;  // pairs = 7: 7 wedges
+  counts = CombineMotifStatistics(3, {words, words});
+  ASSERT_TRUE(counts.ok()) << counts.status();
+  EXPECT_EQ((*counts)[0].count, 14u);
 }
 
 }  // namespace

@@ -1,7 +1,9 @@
 // `syskit mine count|plan`: count (or list) pattern matches in a graph, and
 // print the compiled schedule of a pattern.
 #include <cstdio>
+#include <cstdlib>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 
@@ -12,6 +14,7 @@
 #include "syskit/graph/io.h"
 #include "syskit/graph/load_flags.h"
 #include "syskit/mine/executor.h"
+#include "syskit/mine/mpi_session.h"
 #include "syskit/mine/pattern.h"
 #include "syskit/mine/plan.h"
 
@@ -59,80 +62,168 @@ class EmbeddingWriter {
   Status status_;
 };
 
+// The MPI side of a count: rank and size, and the rule that an error every
+// rank sees alike is printed by rank 0 only (all ranks exit with its code).
+struct Ranks {
+  std::unique_ptr<MpiSession> mpi;
+  int rank = 0;
+  int size = 1;
+
+  int UsageError(const std::string& message) const {
+    if (rank != 0) return flags::kExitUsageError;
+    return flags::ReportUsageError(kTool, message);
+  }
+  int Error(const Status& status) const {
+    if (rank != 0) return flags::kExitRuntimeError;
+    return flags::ReportError(kTool, status);
+  }
+};
+
+// Rank 0 appends every rank's part file to `list_path` in rank order and
+// deletes the parts (all parts are closed: the ranks have passed the
+// all-gather that follows listing).
+Status MergeListParts(const std::string& list_path, int ranks) {
+  Env* env = Env::Default();
+  SYSKIT_ASSIGN_OR_RETURN(std::unique_ptr<WritableFile> out, env->NewWritableFile(list_path));
+  for (int r = 0; r < ranks; ++r) {
+    const std::string part = list_path + ".rank" + std::to_string(r);
+    SYSKIT_ASSIGN_OR_RETURN(uint64_t size, env->GetFileSize(part));
+    if (size > 0) {
+      SYSKIT_ASSIGN_OR_RETURN(std::unique_ptr<MappedFile> mapped, env->MapFile(part));
+      SYSKIT_RETURN_IF_ERROR(out->Append(mapped->data()));
+    }
+    SYSKIT_RETURN_IF_ERROR(env->DeleteFile(part));
+  }
+  return out->Close();
+}
+
+// Lists every embedding of this rank's share into `path`; returns the
+// partial counts (same layout as CountPatternsPartial without formulas).
+Result<PartialCounts> ListPartial(const MiningGraph& mining, const std::vector<Pattern>& patterns,
+                                  Induced induced, const MineOptions& options,
+                                  const std::string& path) {
+  SYSKIT_ASSIGN_OR_RETURN(std::unique_ptr<WritableFile> file,
+                          Env::Default()->NewWritableFile(path));
+  EmbeddingWriter writer(file.get(), options.threads);
+  PartialCounts partial;
+  partial.words.push_back(patterns.size());
+  for (const Pattern& pattern : patterns) {
+    CompileOptions compile;
+    compile.induced = induced;
+    compile.stats = mining.stats();
+    SYSKIT_ASSIGN_OR_RETURN(Plan plan, Compile(pattern, compile));
+    const std::string prefix = patterns.size() > 1 ? pattern.name() + "\t" : "";
+    SYSKIT_ASSIGN_OR_RETURN(
+        uint64_t count,
+        ListPlan(mining, plan, options, [&](int thread, std::span<const graph::VertexId> m) {
+          writer.Add(thread, prefix, mining.graph(), m);
+        }));
+    partial.words.push_back(count);
+  }
+  SYSKIT_RETURN_IF_ERROR(writer.Finish());
+  SYSKIT_RETURN_IF_ERROR(file->Close());
+  return partial;
+}
+
 int RunCount(const std::string& graph_path, const std::string& spec, Induced induced,
              const std::string& list_path, const std::string& labels_path, graph::LoadOptions load,
              bool quiet) {
+  // Under mpirun: every rank loads the graph and counts its share of the
+  // outer loop; the partial counts are all-gathered and summed (checked).
+  Ranks ranks;
+  if (LaunchedUnderMpi()) {
+    Result<std::unique_ptr<MpiSession>> session = MpiSession::Start();
+    if (!session.ok()) {
+      const char* rank = std::getenv("OMPI_COMM_WORLD_RANK");
+      if (rank != nullptr && std::string(rank) != "0") return flags::kExitRuntimeError;
+      return flags::ReportError(kTool, session.status());
+    }
+    ranks.mpi = std::move(session).value();
+    ranks.rank = ranks.mpi->rank();
+    ranks.size = ranks.mpi->size();
+  }
   Result<std::vector<Pattern>> patterns = ResolvePatterns(spec);
-  if (!patterns.ok()) return flags::ReportUsageError(kTool, patterns.status().message());
+  if (!patterns.ok()) return ranks.UsageError(patterns.status().message());
   if (labels_path.empty()) {
     for (const Pattern& pattern : *patterns) {
       if (pattern.labelled()) {
-        return flags::ReportUsageError(kTool, "pattern \"" + pattern.name() +
-                                                  "\" has vertex labels but the graph has none "
-                                                  "(pass --labels=FILE)");
+        return ranks.UsageError("pattern \"" + pattern.name() +
+                                "\" has vertex labels but the graph has none "
+                                "(pass --labels=FILE)");
       }
     }
   }
   Timer timer;
   Result<graph::Graph> input = graph::LoadGraph(Env::Default(), graph_path, load);
-  if (!input.ok()) return flags::ReportError(kTool, input.status());
+  if (!input.ok()) return ranks.Error(input.status());
   const double load_seconds = timer.ElapsedSeconds();
   std::vector<uint32_t> labels;
   if (!labels_path.empty()) {
     Result<std::vector<uint32_t>> loaded = LoadLabels(labels_path, *input);
-    if (!loaded.ok()) return flags::ReportUsageError(kTool, loaded.status().message());
+    if (!loaded.ok()) return ranks.UsageError(loaded.status().message());
     labels = std::move(loaded).value();
   }
   timer.Restart();
   Result<MiningGraph> mining = MiningGraph::Prepare(*input, std::move(labels), load.threads);
-  if (!mining.ok()) return flags::ReportUsageError(kTool, mining.status().message());
+  if (!mining.ok()) return ranks.UsageError(mining.status().message());
   const double prepare_seconds = timer.ElapsedSeconds();
   const int threads = load.threads > 0 ? load.threads : DefaultThreadCount();
   timer.Restart();
-  std::vector<PatternCount> counts;
-  if (list_path.empty()) {
-    CountOptions options;
-    options.induced = induced;
-    options.mine.threads = threads;
-    Result<std::vector<PatternCount>> result = CountPatterns(*mining, *patterns, options);
-    if (!result.ok()) return flags::ReportError(kTool, result.status());
-    counts = std::move(result).value();
+  CountOptions options;
+  options.induced = induced;
+  options.mine.threads = threads;
+  options.mine.rank = ranks.rank;
+  options.mine.ranks = ranks.size;
+  Result<PartialCounts> partial =
+      list_path.empty()
+          ? CountPatternsPartial(*mining, *patterns, options)
+          : ListPartial(
+                *mining, *patterns, induced, options.mine,
+                ranks.size == 1 ? list_path : list_path + ".rank" + std::to_string(ranks.rank));
+  if (!list_path.empty()) options.motif_formulas = false;  // listing ran one plan per pattern
+  std::vector<PartialCounts> parts;
+  if (ranks.mpi == nullptr) {
+    if (!partial.ok()) return flags::ReportError(kTool, partial.status());
+    parts.push_back(std::move(partial).value());
   } else {
-    Result<std::unique_ptr<WritableFile>> file = Env::Default()->NewWritableFile(list_path);
-    if (!file.ok()) return flags::ReportError(kTool, file.status());
-    EmbeddingWriter writer(file->get(), threads);
-    for (const Pattern& pattern : *patterns) {
-      CompileOptions compile;
-      compile.induced = induced;
-      compile.stats = mining->stats();
-      Result<Plan> plan = Compile(pattern, compile);
-      if (!plan.ok()) return flags::ReportError(kTool, plan.status());
-      const std::string prefix = patterns->size() > 1 ? pattern.name() + "\t" : "";
-      MineOptions options;
-      options.threads = threads;
-      Result<uint64_t> count =
-          ListPlan(*mining, *plan, options, [&](int thread, std::span<const graph::VertexId> m) {
-            writer.Add(thread, prefix, mining->graph(), m);
-          });
-      if (!count.ok()) return flags::ReportError(kTool, count.status());
-      counts.push_back({pattern.name(), *count});
+    // words[0] = 1 marks a rank that failed; it prints its own error.
+    std::vector<uint64_t> words = {partial.ok() ? 0u : 1u};
+    if (partial.ok()) words.insert(words.end(), partial->words.begin(), partial->words.end());
+    Result<std::vector<std::vector<uint64_t>>> gathered = ranks.mpi->AllGather(words);
+    if (!gathered.ok()) {
+      flags::ReportError(kTool, gathered.status());
+      ranks.mpi->Abort(flags::kExitRuntimeError);
     }
-    Status status = writer.Finish();
-    if (status.ok()) status = (*file)->Close();
-    if (!status.ok()) return flags::ReportError(kTool, status);
+    if (!partial.ok()) {
+      return flags::ReportError(kTool, InternalError("rank " + std::to_string(ranks.rank) + ": " +
+                                                     partial.status().message()));
+    }
+    for (int r = 0; r < ranks.size; ++r) {
+      const std::vector<uint64_t>& rank_words = (*gathered)[r];
+      if (rank_words.empty() || rank_words[0] != 0) return flags::kExitRuntimeError;
+      parts.push_back(PartialCounts{{rank_words.begin() + 1, rank_words.end()}});
+    }
+    if (ranks.rank != 0) return flags::kExitOk;
+    if (!list_path.empty()) {
+      if (Status status = MergeListParts(list_path, ranks.size); !status.ok()) {
+        return flags::ReportError(kTool, status);
+      }
+    }
   }
+  Result<std::vector<PatternCount>> counts = CombinePartialCounts(*patterns, options, parts);
+  if (!counts.ok()) return flags::ReportError(kTool, counts.status());
   const double count_seconds = timer.ElapsedSeconds();
-  for (const PatternCount& count : counts) {
+  for (const PatternCount& count : *counts) {
     std::printf("%s\t%llu\n", count.name.c_str(), static_cast<unsigned long long>(count.count));
   }
   std::fflush(stdout);
   if (!quiet) {
     std::fprintf(stderr,
                  "mine: graph=%s vertices=%u edges=%llu patterns=%zu induced=%s threads=%d "
-                 "load_seconds=%.3f prepare_seconds=%.3f count_seconds=%.3f\n",
+                 "ranks=%d load_seconds=%.3f prepare_seconds=%.3f count_seconds=%.3f\n",
                  graph_path.c_str(), mining->graph().num_vertices(),
-                 static_cast<unsigned long long>(mining->graph().num_edges()), counts.size(),
-                 induced == Induced::kVertex ? "vertex" : "edge", threads, load_seconds,
+                 static_cast<unsigned long long>(mining->graph().num_edges()), counts->size(),
+                 induced == Induced::kVertex ? "vertex" : "edge", threads, ranks.size, load_seconds,
                  prepare_seconds, count_seconds);
   }
   return flags::kExitOk;

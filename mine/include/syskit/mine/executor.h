@@ -47,6 +47,13 @@ struct MineOptions {
   int threads = 0;  // 0 = all cores
   // Outer-loop vertices per dynamically scheduled chunk.
   uint64_t grain = 4;
+  // Splitting the outermost loop across processes (MPI ranks): this call
+  // handles only the outer-loop positions p (vertices in descending degree
+  // order) with p % ranks == rank, so the ranks' partial counts sum to the
+  // full count. Dealing the degree-sorted vertices round-robin balances the
+  // skewed heavy vertices deterministically. Defaults: one rank.
+  int rank = 0;
+  int ranks = 1;
   // When set and it becomes true, workers stop taking outer-loop vertices
   // and the call returns ResourceExhausted (the benchmark's timeout). Not
   // owned.
@@ -87,6 +94,32 @@ struct CountOptions {
 Result<std::vector<PatternCount>> CountPatterns(const MiningGraph& graph,
                                                 const std::vector<Pattern>& patterns,
                                                 const CountOptions& options);
+
+// One rank's share of a CountPatterns request (MineOptions::rank/ranks):
+// raw 64-bit words that are summed across ranks by CombinePartialCounts.
+// words[0] is the number of patterns; the rest are either one partial count
+// per pattern or, for the 3-/4-motif formulas, their 128-bit statistics.
+struct PartialCounts {
+  std::vector<uint64_t> words;
+};
+
+// Counts this rank's share (options.mine.rank of options.mine.ranks) of
+// every pattern. Errors as CountPatterns.
+Result<PartialCounts> CountPatternsPartial(const MiningGraph& graph,
+                                           const std::vector<Pattern>& patterns,
+                                           const CountOptions& options);
+
+// Sums the partial counts of every rank (any order) into the final counts,
+// exactly what CountPatterns returns for the whole graph. OutOfRange when a
+// sum exceeds 2^64 - 1 (checked, never wrapped); InvalidArgument when the
+// parts do not belong to this request.
+Result<std::vector<PatternCount>> CombinePartialCounts(const std::vector<Pattern>& patterns,
+                                                       const CountOptions& options,
+                                                       const std::vector<PartialCounts>& parts);
+
+// Adds `value` to `*total`; OutOfRange naming `what` when the sum exceeds
+// 2^64 - 1 (then *total is unchanged).
+Status CheckedAdd(uint64_t value, uint64_t* total, const std::string& what);
 
 // Reads `vertex label` lines (original vertex ids of `graph`, labels
 // 0..2^32-2) into one label per dense vertex; vertices not listed get

@@ -19,4 +19,13 @@ namespace syskit::mine {
 Result<std::vector<PatternCount>> CountMotifsByFormula(const MiningGraph& graph, int k,
                                                        const MineOptions& options);
 
+// The same in two steps for a split outer loop: this rank's share
+// (options.rank of options.ranks) of the statistics the formulas combine,
+// as 64-bit words (each 128-bit sum as low word, high word) ...
+Result<std::vector<uint64_t>> MotifStatisticsPartial(const MiningGraph& graph, int k,
+                                                     const MineOptions& options);
+// ... and the counts from every rank's words. OutOfRange on overflow.
+Result<std::vector<PatternCount>> CombineMotifStatistics(
+    int k, const std::vector<std::vector<uint64_t>>& per_rank);
+
 }  // namespace syskit::mine
