@@ -1,0 +1,139 @@
+// syskit::kv::DB: a durable LSM key-value store (the LevelDB/RocksDB design):
+// a write-ahead log with per-record checksums and group commit, a skiplist
+// memtable, immutable sorted table files with per-block checksums, Bloom
+// filters and a block index, a fixed-size LRU block cache, leveled compaction
+// in one background thread, and a manifest of version edits installed
+// atomically through the CURRENT file. Every file goes through core::Env.
+//
+//   kv::Options options;
+//   SYSKIT_ASSIGN_OR_RETURN(std::unique_ptr<kv::DB> db, kv::DB::Open(options, "/tmp/db"));
+//   SYSKIT_RETURN_IF_ERROR(db->Put({}, "key", "value"));
+//   std::string value;
+//   Status s = db->Get({}, "key", &value);   // NotFound if absent
+//
+// Thread-safety: a DB is safe to use from many threads. Iterators and
+// WriteBatches are not; each is used by one thread. Iterators and snapshots
+// must be released before the DB is destroyed.
+//
+// Errors: InvalidArgument for bad keys/values/options, NotFound for a missing
+// key, Corruption (naming the file) for data failing a checksum,
+// FailedPrecondition when the DB is in its read-only error state (after a
+// failed WAL/table/manifest write or sync) or locked by another process.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "syskit/core/env.h"
+#include "syskit/core/result.h"
+#include "syskit/core/status.h"
+
+namespace syskit::kv {
+
+struct Options {
+  Env* env = Env::Default();                     // all file I/O goes through it
+  bool create_if_missing = true;                 // create the directory and DB if absent
+  bool error_if_exists = false;                  // fail if a DB exists already
+  size_t write_buffer_size = 4 << 20;            // memtable bytes before it is flushed
+  size_t block_size = 4096;                      // target uncompressed data block bytes
+  size_t block_cache_bytes = 8 << 20;            // LRU block cache capacity (0 = no cache)
+  int bloom_bits_per_key = 10;                   // Bloom filter bits per key (0 = no filter)
+  size_t target_file_size = 2 << 20;             // compaction output file size
+  uint64_t max_bytes_for_level_base = 10 << 20;  // level 1 budget; x10 per level
+  int level0_compaction_trigger = 4;             // L0 files that start a compaction
+  int level0_slowdown_trigger = 8;               // L0 files at which each write waits 1 ms
+  int level0_stop_trigger = 12;                  // L0 files at which writes wait for compaction
+  size_t max_key_bytes = 64 << 10;               // larger keys are InvalidArgument
+  size_t max_value_bytes = 16 << 20;             // larger values are InvalidArgument
+  // Tier id stamped into table files and the manifest (part 2 maps tiers to
+  // directories/devices; part 1 has one tier, 0, the DB directory).
+  uint8_t tier = 0;
+};
+
+struct WriteOptions {
+  // true: fsync the WAL before acknowledging, so the write survives power
+  // loss. false (default): the record reaches the OS before the call
+  // returns, so it survives a process crash but not a power loss.
+  bool sync = false;
+};
+
+class Snapshot;
+
+struct ReadOptions {
+  const Snapshot* snapshot = nullptr;  // read as of this snapshot (nullptr: latest)
+  bool fill_cache = true;              // insert blocks read into the block cache
+};
+
+// An ordered list of puts and deletes applied atomically by DB::Write.
+class WriteBatch {
+ public:
+  WriteBatch();
+  void Put(std::string_view key, std::string_view value);
+  void Delete(std::string_view key);
+  void Clear();
+  // Operations in the batch.
+  uint32_t Count() const;
+  size_t ApproximateSize() const { return rep_.size(); }
+  // Appends `other`'s operations.
+  void Append(const WriteBatch& other);
+
+  // Encoding (kept public for the WAL): fixed64 sequence, fixed32 count, then
+  // per op: u8 type (1 put, 0 delete), varint key length, key, [varint value
+  // length, value].
+  const std::string& rep() const { return rep_; }
+  std::string* mutable_rep() { return &rep_; }
+
+ private:
+  std::string rep_;
+};
+
+// A forward iterator over user keys in ascending byte order. Not thread-safe.
+class Iterator {
+ public:
+  virtual ~Iterator() = default;
+  virtual bool Valid() const = 0;
+  virtual void SeekToFirst() = 0;
+  // Positions at the first key >= target.
+  virtual void Seek(std::string_view target) = 0;
+  virtual void Next() = 0;
+  // Valid() must be true; views stay valid until the next move.
+  virtual std::string_view key() const = 0;
+  virtual std::string_view value() const = 0;
+  // Non-OK when a read failed (e.g. Corruption); Valid() is then false.
+  virtual Status status() const = 0;
+};
+
+class DB {
+ public:
+  virtual ~DB() = default;
+
+  // Opens (or creates) the DB in directory `path`, taking the LOCK file, and
+  // recovers it: the manifest named by CURRENT, then every newer WAL (a torn
+  // final record is ignored; any other bad record is Corruption).
+  static Result<std::unique_ptr<DB>> Open(const Options& options, const std::string& path);
+
+  virtual Status Put(const WriteOptions& options, std::string_view key, std::string_view value);
+  virtual Status Delete(const WriteOptions& options, std::string_view key);
+  // Applies every operation of `batch` or none.
+  virtual Status Write(const WriteOptions& options, WriteBatch* batch) = 0;
+  // NotFound if the key is absent or deleted.
+  virtual Status Get(const ReadOptions& options, std::string_view key, std::string* value) = 0;
+  // A consistent view as of now (or of options.snapshot). Release it before the DB.
+  virtual std::unique_ptr<Iterator> NewIterator(const ReadOptions& options) = 0;
+  virtual const Snapshot* GetSnapshot() = 0;
+  virtual void ReleaseSnapshot(const Snapshot* snapshot) = 0;
+  // Writes the memtable to a level-0 table file and waits for it.
+  virtual Status Flush() = 0;
+  // Flushes, then compacts every level's files overlapping [begin, end]
+  // (empty views mean unbounded) down to the last non-empty level; waits.
+  virtual Status CompactRange(std::string_view begin, std::string_view end) = 0;
+  // Properties: "kv.stats" (text summary), "kv.num-files-at-level<N>",
+  // "kv.sstables", "kv.approximate-memory-usage", "kv.block-cache-usage",
+  // "kv.stall-micros", "kv.last-sequence". False if unknown.
+  virtual bool GetProperty(std::string_view name, std::string* value) = 0;
+};
+
+}  // namespace syskit::kv

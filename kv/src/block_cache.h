@@ -1,0 +1,53 @@
+// BlockCache: a fixed-capacity LRU cache of decoded table blocks, keyed by
+// (file number, block offset), charged by block bytes, split into 16 shards
+// each with its own mutex so concurrent readers rarely contend.
+#pragma once
+
+#include <cstdint>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+namespace syskit::kv {
+
+class BlockCache {
+ public:
+  explicit BlockCache(size_t capacity_bytes);
+  // The cached block or nullptr.
+  std::shared_ptr<const std::string> Lookup(uint64_t file, uint64_t offset);
+  void Insert(uint64_t file, uint64_t offset, std::shared_ptr<const std::string> block);
+  void EraseFile(uint64_t file);
+  size_t usage() const;
+  size_t capacity() const { return capacity_; }
+  uint64_t hits() const;
+  uint64_t misses() const;
+
+ private:
+  static constexpr int kShards = 16;
+  struct Key {
+    uint64_t file, offset;
+    bool operator==(const Key&) const = default;
+  };
+  struct KeyHash {
+    size_t operator()(const Key& k) const { return k.file * 0x9e3779b97f4a7c15ULL ^ k.offset; }
+  };
+  struct Entry {
+    Key key;
+    std::shared_ptr<const std::string> block;
+  };
+  struct Shard {
+    mutable std::mutex mu;
+    std::list<Entry> lru;  // front = most recent
+    std::unordered_map<Key, std::list<Entry>::iterator, KeyHash> map;
+    size_t usage = 0;
+    uint64_t hits = 0, misses = 0;
+  };
+  Shard& ShardFor(const Key& key) { return shards_[KeyHash()(key) % kShards]; }
+
+  const size_t capacity_;
+  Shard shards_[kShards];
+};
+
+}  // namespace syskit::kv

@@ -1,0 +1,120 @@
+// DBImpl: the engine behind kv::DB. See README.md for the write and read
+// paths, the on-disk formats and the write-stall rules.
+//
+// Locking: mu_ guards every field below marked (mu_). Only the group-commit
+// leader (front of writers_) appends to the WAL and inserts into mem_; only
+// the background thread writes the manifest and installs versions, so the
+// WAL and manifest writes happen with mu_ released.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "block_cache.h"
+#include "memtable.h"
+#include "syskit/kv/db.h"
+#include "version.h"
+#include "wal.h"
+
+namespace syskit::kv {
+
+class Snapshot {
+ public:
+  explicit Snapshot(uint64_t sequence) : sequence_(sequence) {}
+  uint64_t sequence() const { return sequence_; }
+
+ private:
+  const uint64_t sequence_;
+};
+
+// Parses a WriteBatch encoding, calling fn(type, key, value) per operation.
+Status ForEachBatchOp(std::string_view rep,
+                      const std::function<void(ValueType, std::string_view, std::string_view)>& fn);
+
+class DBImpl final : public DB {
+ public:
+  DBImpl(const Options& options, std::string dir);
+  ~DBImpl() override;
+  Status Recover();
+
+  Status Write(const WriteOptions& options, WriteBatch* batch) override;
+  Status Get(const ReadOptions& options, std::string_view key, std::string* value) override;
+  std::unique_ptr<Iterator> NewIterator(const ReadOptions& options) override;
+  const Snapshot* GetSnapshot() override;
+  void ReleaseSnapshot(const Snapshot* snapshot) override;
+  Status Flush() override;
+  Status CompactRange(std::string_view begin, std::string_view end) override;
+  bool GetProperty(std::string_view name, std::string* value) override;
+
+ private:
+  struct Writer;
+  struct Compaction {
+    int level = 0;
+    std::vector<FilePtr> inputs[2];
+    std::shared_ptr<const Version> version;
+  };
+
+  Status MakeRoomForWrite(bool force, std::unique_lock<std::mutex>& lock);
+  Status NewLog();  // (mu_ held)
+  WriteBatch* BuildBatchGroup(Writer** last_writer);
+  void BackgroundThread();
+  Status FlushImmutable(std::unique_lock<std::mutex>& lock);
+  bool PickCompaction(Compaction* c);
+  Status RunCompaction(Compaction* c, std::unique_lock<std::mutex>& lock);
+  Status LogAndApply(VersionEdit* edit, std::unique_lock<std::mutex>& lock);
+  Status WriteLevel0Table(const MemTable& mem, NewFile* out, uint64_t number);
+  Status WriteNewManifest();
+  void DeleteObsoleteFiles();
+  void SetBackgroundError(const Status& s);
+  bool NeedsCompaction() const;
+  std::string StatsText();
+
+  const Options options_;
+  const std::string dir_;
+  Env* const env_;
+  std::unique_ptr<FileLock> lock_;
+  std::unique_ptr<BlockCache> cache_;
+
+  std::mutex mu_;
+  std::condition_variable bg_cv_;    // wakes the background thread
+  std::condition_variable done_cv_;  // background work finished a step
+  std::shared_ptr<MemTable> mem_;    // (mu_)
+  std::shared_ptr<MemTable> imm_;    // (mu_) being flushed
+  std::atomic<bool> has_imm_{false};
+  uint64_t imm_log_number_ = 0;          // (mu_) first WAL not covered by imm_
+  std::unique_ptr<LogWriter> log_;       // leader only
+  uint64_t log_number_ = 0;              // (mu_)
+  std::unique_ptr<LogWriter> manifest_;  // background thread only
+  uint64_t manifest_number_ = 0;
+  std::shared_ptr<const Version> current_;  // (mu_)
+  uint64_t next_file_number_ = 2;           // (mu_)
+  uint64_t last_sequence_ = 0;              // (mu_)
+  Status bg_error_;                         // (mu_)
+  std::deque<Writer*> writers_;             // (mu_)
+  std::multiset<uint64_t> snapshots_;       // (mu_)
+  bool shutting_down_ = false;              // (mu_)
+  std::atomic<bool> stop_compaction_{false};
+  struct ManualRequest {
+    std::string begin, end;
+    bool done = false;
+    Status status;
+  };
+  ManualRequest* manual_ = nullptr;          // (mu_)
+  std::string compact_pointer_[kNumLevels];  // background thread only
+  std::thread bg_thread_;
+
+  // Statistics (mu_).
+  uint64_t stall_micros_ = 0, slowdowns_ = 0, stops_ = 0;
+  uint64_t flushes_ = 0, compactions_ = 0, trivial_moves_ = 0;
+  uint64_t compaction_bytes_read_ = 0, compaction_bytes_written_ = 0, flush_bytes_ = 0;
+  uint64_t wal_bytes_ = 0, user_bytes_ = 0, group_commits_ = 0, writes_ = 0;
+  uint64_t recovered_records_ = 0;
+  bool recovered_torn_tail_ = false;
+};
+
+}  // namespace syskit::kv

@@ -1,0 +1,263 @@
+// Model-based tests of kv::DB against std::map, plus bad inputs.
+#include "syskit/kv/db.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <map>
+#include <optional>
+
+#include "syskit/core/random.h"
+#include "syskit/testing/command.h"
+#include "syskit/testing/temp_dir.h"
+
+namespace syskit::kv {
+namespace {
+
+using Model = std::map<std::string, std::string>;
+
+Options SmallOptions() {
+  Options options;
+  options.write_buffer_size = 32 << 10;  // many flushes
+  options.block_size = 512;
+  options.target_file_size = 16 << 10;
+  options.max_bytes_for_level_base = 64 << 10;
+  options.block_cache_bytes = 64 << 10;
+  return options;
+}
+
+std::string KeyOf(uint64_t n) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "key%06llu", static_cast<unsigned long long>(n));
+  return buf;
+}
+
+// Compares a full scan and point reads against the model.
+void ExpectEquals(DB* db, const Model& model, const ReadOptions& read = {}) {
+  auto it = db->NewIterator(read);
+  auto expected = model.begin();
+  size_t count = 0;
+  for (it->SeekToFirst(); it->Valid(); it->Next(), ++expected, ++count) {
+    ASSERT_NE(expected, model.end()) << "extra key " << it->key();
+    ASSERT_EQ(it->key(), expected->first);
+    ASSERT_EQ(it->value(), expected->second);
+  }
+  ASSERT_TRUE(it->status().ok()) << it->status();
+  ASSERT_EQ(count, model.size());
+}
+
+TEST(Db, RandomOpsMatchStdMapAcrossFlushCompactionAndReopen) {
+  testing::TempDir dir;
+  Options options = SmallOptions();
+  auto db_or = DB::Open(options, dir.path());
+  ASSERT_TRUE(db_or.ok()) << db_or.status();
+  std::unique_ptr<DB> db = std::move(db_or).value();
+  Model model;
+  Random rng(42);
+  struct Snap {
+    const Snapshot* snapshot;
+    Model model;
+  };
+  std::vector<Snap> snaps;
+  constexpr int kKeys = 600;
+  for (int step = 0; step < 12000; ++step) {
+    const uint64_t op = rng.Uniform(1000);
+    const std::string key = KeyOf(rng.Uniform(kKeys));
+    if (op < 550) {
+      const std::string value = "v" + std::to_string(step) + std::string(rng.Uniform(200), 'x');
+      ASSERT_TRUE(db->Put({}, key, value).ok());
+      model[key] = value;
+    } else if (op < 750) {
+      ASSERT_TRUE(db->Delete({}, key).ok());
+      model.erase(key);
+    } else if (op < 850) {
+      WriteBatch batch;
+      for (int n = 0; n < 5; ++n) {
+        const std::string k = KeyOf(rng.Uniform(kKeys));
+        if (rng.Uniform(3) == 0) {
+          batch.Delete(k);
+          model.erase(k);
+        } else {
+          batch.Put(k, "b" + std::to_string(step));
+          model[k] = "b" + std::to_string(step);
+        }
+      }
+      ASSERT_TRUE(db->Write({}, &batch).ok());
+    } else if (op < 950) {
+      std::string value;
+      Status s = db->Get({}, key, &value);
+      auto found = model.find(key);
+      if (found == model.end()) {
+        ASSERT_EQ(s.code(), StatusCode::kNotFound) << key;
+      } else {
+        ASSERT_TRUE(s.ok()) << s;
+        ASSERT_EQ(value, found->second);
+      }
+    } else if (op < 965) {
+      // Seek to a random key and walk a few entries.
+      auto it = db->NewIterator({});
+      it->Seek(key);
+      auto expected = model.lower_bound(key);
+      for (int n = 0; n < 10 && expected != model.end(); ++n, ++expected, it->Next()) {
+        ASSERT_TRUE(it->Valid());
+        ASSERT_EQ(it->key(), expected->first);
+        ASSERT_EQ(it->value(), expected->second);
+      }
+      if (expected == model.end()) {
+        ASSERT_FALSE(it->Valid());
+      }
+    } else if (op < 975) {
+      if (snaps.size() < 4) {
+        snaps.push_back({db->GetSnapshot(), model});
+      } else {
+        const size_t victim = rng.Uniform(snaps.size());
+        ReadOptions read;
+        read.snapshot = snaps[victim].snapshot;
+        ExpectEquals(db.get(), snaps[victim].model, read);
+        db->ReleaseSnapshot(snaps[victim].snapshot);
+        snaps.erase(snaps.begin() + victim);
+      }
+    } else if (op < 985) {
+      ASSERT_TRUE(db->Flush().ok());
+    } else if (op < 990) {
+      ASSERT_TRUE(db->CompactRange("", "").ok());
+    } else if (op < 993) {
+      for (Snap& snap : snaps) db->ReleaseSnapshot(snap.snapshot);
+      snaps.clear();
+      db.reset();
+      auto reopened = DB::Open(options, dir.path());
+      ASSERT_TRUE(reopened.ok()) << reopened.status();
+      db = std::move(reopened).value();
+      ExpectEquals(db.get(), model);
+    }
+  }
+  for (Snap& snap : snaps) {
+    ReadOptions read;
+    read.snapshot = snap.snapshot;
+    ExpectEquals(db.get(), snap.model, read);
+    db->ReleaseSnapshot(snap.snapshot);
+  }
+  ExpectEquals(db.get(), model);
+  std::string stats;
+  ASSERT_TRUE(db->GetProperty("kv.stats", &stats));
+  std::printf("%s", stats.c_str());
+}
+
+TEST(Db, SnapshotKeepsOldValuesThroughCompaction) {
+  testing::TempDir dir;
+  auto db = std::move(DB::Open(SmallOptions(), dir.path())).value();
+  ASSERT_TRUE(db->Put({}, "a", "1").ok());
+  const Snapshot* snap = db->GetSnapshot();
+  ASSERT_TRUE(db->Put({}, "a", "2").ok());
+  ASSERT_TRUE(db->Delete({}, "a").ok());
+  ASSERT_TRUE(db->CompactRange("", "").ok());
+  std::string value;
+  ReadOptions read;
+  read.snapshot = snap;
+  ASSERT_TRUE(db->Get(read, "a", &value).ok());
+  EXPECT_EQ(value, "1");
+  EXPECT_EQ(db->Get({}, "a", &value).code(), StatusCode::kNotFound);
+  db->ReleaseSnapshot(snap);
+  ASSERT_TRUE(db->CompactRange("", "").ok());
+  EXPECT_EQ(db->Get({}, "a", &value).code(), StatusCode::kNotFound);
+}
+
+TEST(Db, ManyKeysReachDeeperLevelsAndStayReadable) {
+  testing::TempDir dir;
+  auto db = std::move(DB::Open(SmallOptions(), dir.path())).value();
+  Model model;
+  Random rng(7);
+  for (int n = 0; n < 20000; ++n) {
+    const std::string key = KeyOf(rng.Uniform(50000));
+    const std::string value = std::string(50, 'a' + n % 26) + std::to_string(n);
+    ASSERT_TRUE(db->Put({}, key, value).ok());
+    model[key] = value;
+  }
+  ASSERT_TRUE(db->Flush().ok());
+  std::string level1;
+  ASSERT_TRUE(db->GetProperty("kv.num-files-at-level1", &level1));
+  EXPECT_GT(std::stoi(level1), 0);
+  std::string stats;
+  ASSERT_TRUE(db->GetProperty("kv.stats", &stats));
+  EXPECT_EQ(stats.find("compactions=0 "), std::string::npos) << stats;
+  ExpectEquals(db.get(), model);
+  for (const auto& [key, value] : model) {
+    std::string got;
+    ASSERT_TRUE(db->Get({}, key, &got).ok()) << key;
+    ASSERT_EQ(got, value);
+  }
+  std::string got;
+  EXPECT_EQ(db->Get({}, "key999999", &got).code(), StatusCode::kNotFound);
+}
+
+TEST(DbBadInput, EmptyAndOversizedKeysAndValues) {
+  testing::TempDir dir;
+  Options options;
+  options.max_key_bytes = 100;
+  options.max_value_bytes = 1000;
+  auto db = std::move(DB::Open(options, dir.path())).value();
+  Status s = db->Put({}, "", "v");
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(s.message(), "empty key");
+  s = db->Put({}, std::string(101, 'k'), "v");
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(s.message(), "key of 101 bytes exceeds the limit of 100 bytes");
+  s = db->Put({}, "k", std::string(1001, 'v'));
+  EXPECT_EQ(s.message(), "value of 1001 bytes exceeds the limit of 1000 bytes");
+  // A batch with one bad op applies nothing.
+  WriteBatch batch;
+  batch.Put("good", "1");
+  batch.Put("", "2");
+  EXPECT_EQ(db->Write({}, &batch).code(), StatusCode::kInvalidArgument);
+  std::string value;
+  EXPECT_EQ(db->Get({}, "good", &value).code(), StatusCode::kNotFound);
+  EXPECT_TRUE(db->Put({}, std::string(100, 'k'), std::string(1000, 'v')).ok());
+}
+
+TEST(DbBadInput, MissingDirectoryWithoutCreate) {
+  testing::TempDir dir;
+  Options options;
+  options.create_if_missing = false;
+  auto db = DB::Open(options, dir.File("absent"));
+  ASSERT_FALSE(db.ok());
+  EXPECT_EQ(db.status().code(), StatusCode::kNotFound);
+  EXPECT_NE(db.status().message().find("does not exist"), std::string::npos);
+}
+
+TEST(DbBadInput, ForeignDirectoryIsRefused) {
+  testing::TempDir dir;
+  dir.Write("photo.jpg", "not a database");
+  auto db = DB::Open(Options(), dir.path());
+  ASSERT_FALSE(db.ok());
+  EXPECT_EQ(db.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(db.status().message().find("not a syskit kv database"), std::string::npos);
+}
+
+TEST(DbBadInput, SecondOpenOfLockedDbFails) {
+  testing::TempDir dir;
+  auto first = DB::Open(Options(), dir.path());
+  ASSERT_TRUE(first.ok());
+  auto second = DB::Open(Options(), dir.path());
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(second.status().message().find("locked"), std::string::npos);
+}
+
+TEST(DbBadInput, TruncatedManifestIsCorruption) {
+  testing::TempDir dir;
+  {
+    auto db = std::move(DB::Open(SmallOptions(), dir.path())).value();
+    for (int n = 0; n < 100; ++n) ASSERT_TRUE(db->Put({}, KeyOf(n), "value").ok());
+    ASSERT_TRUE(db->Flush().ok());
+  }
+  const std::string current = testing::ReadWholeFile(dir.File("CURRENT"));
+  const std::string manifest = dir.File(current.substr(0, current.size() - 1));
+  std::filesystem::resize_file(manifest, 5);
+  auto db = DB::Open(SmallOptions(), dir.path());
+  ASSERT_FALSE(db.ok());
+  EXPECT_EQ(db.status().code(), StatusCode::kCorruption);
+  EXPECT_NE(db.status().message().find("truncated manifest"), std::string::npos) << db.status();
+}
+
+}  // namespace
+}  // namespace syskit::kv
