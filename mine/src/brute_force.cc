@@ -152,4 +152,50 @@ uint64_t BruteForceMaps(const graph::Graph& graph, const std::vector<uint32_t>& 
   return maps / pattern.Automorphisms().size();
 }
 
+uint64_t BruteForceMni(const graph::Graph& graph, const std::vector<uint32_t>& labels,
+                       const Pattern& pattern) {
+  const int k = pattern.num_vertices();
+  std::vector<VertexId> image(k);
+  std::vector<std::set<VertexId>> domains(k);
+  auto extend = [&](auto&& self, int u) -> void {
+    if (u == k) {
+      for (int w = 0; w < k; ++w) domains[w].insert(image[w]);
+      return;
+    }
+    for (VertexId x = 0; x < graph.num_vertices(); ++x) {
+      if (labels[x] != pattern.label(u)) continue;
+      bool fits = true;
+      for (int w = 0; w < u && fits; ++w) {
+        fits = image[w] != x && (!pattern.HasEdge(u, w) || graph.HasEdge(image[w], x));
+      }
+      if (!fits) continue;
+      image[u] = x;
+      self(self, u + 1);
+    }
+  };
+  extend(extend, 0);
+  uint64_t support = ~uint64_t{0};
+  for (const auto& domain : domains) support = std::min<uint64_t>(support, domain.size());
+  return support;
+}
+
+std::string BruteForceLabelledCode(int k, const std::vector<std::pair<int, int>>& edges,
+                                   const std::vector<uint32_t>& labels) {
+  bool adjacent[8][8] = {};
+  for (auto [a, b] : edges) adjacent[a][b] = adjacent[b][a] = true;
+  std::vector<int> perm(k);
+  std::iota(perm.begin(), perm.end(), 0);
+  std::string best;
+  do {
+    std::string code;
+    for (int a = 0; a < k; ++a) code += std::to_string(labels[perm[a]]) + ",";
+    code += "|";
+    for (int a = 0; a < k; ++a) {
+      for (int b = a + 1; b < k; ++b) code += adjacent[perm[a]][perm[b]] ? '1' : '0';
+    }
+    if (best.empty() || code < best) best = code;
+  } while (std::next_permutation(perm.begin(), perm.end()));
+  return best;
+}
+
 }  // namespace syskit::mine

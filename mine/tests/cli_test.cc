@@ -7,11 +7,16 @@
 #include <sstream>
 #include <string>
 
+#include "syskit/graph/io.h"
+#include "syskit/mine/executor.h"
+#include "syskit/mine/fsm.h"
 #include "syskit/testing/command.h"
 #include "syskit/testing/temp_dir.h"
 
 namespace {
 
+using namespace ::syskit;
+using namespace ::syskit::mine;
 using Outcome = ::syskit::testing::CommandOutcome;
 using ::syskit::testing::ReadWholeFile;
 
@@ -116,6 +121,60 @@ TEST(MineCli, BadInputIsAUsageError) {
     EXPECT_NE(run.err.find("syskit mine: error: " + c.message), std::string::npos) << c.args << "\n"
                                                                                    << run.err;
     EXPECT_EQ(run.out, "") << c.args;
+  }
+}
+
+std::string KarateLabels() { return std::string(SYSKIT_MINE_CASES_DIR) + "/karate_labels.txt"; }
+
+TEST(MineCli, FsmPrintsFrequentPatternsWithTheirSupport) {
+  Outcome run = Syskit("mine fsm --graph=" + Data("Karate") + " --labels=" + KarateLabels() +
+                       " --support=5 --threads=2");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  // The same request through the library (checked against the brute force
+  // by mine_fsm_test), printed as pattern<TAB>support.
+  Result<graph::Graph> input =
+      graph::LoadGraph(Env::Default(), Data("Karate"), graph::LoadOptions{});
+  ASSERT_TRUE(input.ok());
+  Result<std::vector<uint32_t>> labels = LoadLabels(KarateLabels(), *input);
+  ASSERT_TRUE(labels.ok()) << labels.status();
+  Result<MiningGraph> mining = MiningGraph::Prepare(*input, *labels, 1);
+  ASSERT_TRUE(mining.ok());
+  FsmOptions options;
+  options.support = 5;
+  Result<std::vector<FrequentPattern>> frequent = MineFrequentSubgraphs(*mining, options);
+  ASSERT_TRUE(frequent.ok()) << frequent.status();
+  std::string expected;
+  int three_edges = 0;
+  for (const FrequentPattern& entry : *frequent) {
+    expected += entry.pattern.name() + "\t" + std::to_string(entry.support) + "\n";
+    three_edges += entry.pattern.num_edges() == 3;
+  }
+  EXPECT_GT(three_edges, 0) << "support 5 should leave some 3-edge patterns";
+  EXPECT_EQ(run.out, expected);
+  EXPECT_NE(run.err.find("frequent_patterns=" + std::to_string(frequent->size())),
+            std::string::npos)
+      << run.err;
+}
+
+TEST(MineCli, FsmBadInput) {
+  const std::string graph = " --graph=" + Data("Karate");
+  struct Case {
+    std::string args;
+    std::string message;
+  };
+  const Case cases[] = {
+      {"mine fsm" + graph + " --labels=" + KarateLabels() + " --support=0",
+       "--support must be at least 1, got 0"},
+      {"mine fsm" + graph + " --labels=" + KarateLabels() + " --support=2 --max_edges=4",
+       "--max_edges must be in 1..3, got 4"},
+      {"mine fsm" + graph + " --labels=/nonexistent/labels.txt --support=2", "cannot read labels"},
+      {"mine fsm" + graph + " --support=2", "--labels is required"},
+  };
+  for (const Case& c : cases) {
+    Outcome run = Syskit(c.args);
+    EXPECT_EQ(run.exit_code, 2) << c.args << "\n" << run.err;
+    EXPECT_NE(run.err.find("syskit mine: error: " + c.message), std::string::npos) << c.args << "\n"
+                                                                                   << run.err;
   }
 }
 

@@ -14,6 +14,7 @@
 #include "syskit/graph/io.h"
 #include "syskit/graph/load_flags.h"
 #include "syskit/mine/executor.h"
+#include "syskit/mine/fsm.h"
 #include "syskit/mine/mpi_session.h"
 #include "syskit/mine/pattern.h"
 #include "syskit/mine/plan.h"
@@ -229,6 +230,48 @@ int RunCount(const std::string& graph_path, const std::string& spec, Induced ind
   return flags::kExitOk;
 }
 
+int RunFsm(const std::string& graph_path, const std::string& labels_path, uint64_t support,
+           int max_edges, graph::LoadOptions load, bool quiet) {
+  if (LaunchedUnderMpi()) {
+    return flags::ReportUsageError(kTool, "mine fsm runs in one process; start it without mpirun");
+  }
+  if (support < 1) return flags::ReportUsageError(kTool, "--support must be at least 1, got 0");
+  if (max_edges < 1 || max_edges > kMaxFsmEdges) {
+    return flags::ReportUsageError(kTool, "--max_edges must be in 1.." +
+                                              std::to_string(kMaxFsmEdges) + ", got " +
+                                              std::to_string(max_edges));
+  }
+  Timer timer;
+  Result<graph::Graph> input = graph::LoadGraph(Env::Default(), graph_path, load);
+  if (!input.ok()) return flags::ReportError(kTool, input.status());
+  Result<std::vector<uint32_t>> labels = LoadLabels(labels_path, *input);
+  if (!labels.ok()) return flags::ReportUsageError(kTool, labels.status().message());
+  Result<MiningGraph> mining =
+      MiningGraph::Prepare(*input, std::move(labels).value(), load.threads);
+  if (!mining.ok()) return flags::ReportUsageError(kTool, mining.status().message());
+  const double load_seconds = timer.ElapsedSeconds();
+  timer.Restart();
+  FsmOptions options;
+  options.support = support;
+  options.max_edges = max_edges;
+  options.mine.threads = load.threads;
+  Result<std::vector<FrequentPattern>> frequent = MineFrequentSubgraphs(*mining, options);
+  if (!frequent.ok()) return flags::ReportError(kTool, frequent.status());
+  for (const FrequentPattern& entry : *frequent) {
+    std::printf("%s\t%llu\n", entry.pattern.name().c_str(),
+                static_cast<unsigned long long>(entry.support));
+  }
+  std::fflush(stdout);
+  if (!quiet) {
+    std::fprintf(stderr,
+                 "mine fsm: graph=%s labels=%s support=%llu max_edges=%d frequent_patterns=%zu "
+                 "load_seconds=%.3f mine_seconds=%.3f\n",
+                 graph_path.c_str(), labels_path.c_str(), static_cast<unsigned long long>(support),
+                 max_edges, frequent->size(), load_seconds, timer.ElapsedSeconds());
+  }
+  return flags::kExitOk;
+}
+
 int RunPlan(const std::string& graph_path, const std::string& spec, Induced induced,
             graph::LoadOptions load) {
   Result<std::vector<Pattern>> patterns = ResolvePatterns(spec);
@@ -259,7 +302,8 @@ int RunPlan(const std::string& graph_path, const std::string& spec, Induced indu
 }  // namespace
 
 int MineMain(int argc, const char* const* argv) {
-  auto app = flags::NewApp(kTool, "AutoMine graph pattern mining: count, list and plan");
+  auto app = flags::NewApp(
+      kTool, "AutoMine graph pattern mining: count, list, plan and frequent subgraphs");
   flags::CommonFlags common;
   flags::AddCommonFlags(*app, &common);
   app->require_subcommand(1);
@@ -298,7 +342,26 @@ int MineMain(int argc, const char* const* argv) {
       ->default_str("vertex");
   graph::AddLoadFlags(*plan, &plan_load);
 
+  std::string fsm_graph, fsm_labels;
+  uint64_t fsm_support = 1;
+  int fsm_max_edges = kMaxFsmEdges;
+  graph::LoadOptions fsm_load;
+  CLI::App* fsm = app->add_subcommand(
+      "fsm",
+      "frequent subgraph mining with MNI support on a labelled graph; prints "
+      "pattern<TAB>support per frequent pattern, pattern as `vertex(label)-vertex(label) ...`");
+  fsm->add_option("--graph", fsm_graph, "graph file (text edge list or .skg)")->required();
+  fsm->add_option("--labels", fsm_labels, "vertex labels file, `vertex label` per line")
+      ->required();
+  fsm->add_option("--support", fsm_support, "minimum MNI support (>= 1)")->required();
+  fsm->add_option("--max_edges", fsm_max_edges, "largest pattern in edges (1..3)")
+      ->default_val(kMaxFsmEdges);
+  graph::AddLoadFlags(*fsm, &fsm_load);
+
   if (auto exit_code = flags::Parse(*app, argc, argv, &common)) return *exit_code;
+  if (fsm->parsed()) {
+    return RunFsm(fsm_graph, fsm_labels, fsm_support, fsm_max_edges, fsm_load, common.quiet);
+  }
   if (count->parsed()) {
     return RunCount(count_graph, count_pattern, count_induced, list_path, labels_path, count_load,
                     common.quiet);

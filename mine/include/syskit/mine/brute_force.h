@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <map>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -37,5 +38,17 @@ BruteForceCounts BruteForceSubgraphs(const graph::Graph& graph, int k);
 // automorphism count. Exponential: for tiny graphs only.
 uint64_t BruteForceMaps(const graph::Graph& graph, const std::vector<uint32_t>& labels,
                         const Pattern& pattern, Induced induced);
+
+// The MNI support of the labelled `pattern` (edge-induced): enumerates
+// every injective, edge- and label-preserving map (no symmetry breaking),
+// collects each pattern vertex's image set and returns the smallest size.
+// Exponential: for tiny graphs only.
+uint64_t BruteForceMni(const graph::Graph& graph, const std::vector<uint32_t>& labels,
+                       const Pattern& pattern);
+
+// Canonical code of a labelled graph on k <= 4 vertices: the smallest
+// (labels, adjacency bits) over all relabellings, as a string.
+std::string BruteForceLabelledCode(int k, const std::vector<std::pair<int, int>>& edges,
+                                   const std::vector<uint32_t>& labels);
 
 }  // namespace syskit::mine
