@@ -72,15 +72,19 @@ Paths CollectDistributed(const graph::Graph& g, int ranks, MakeSpec make_spec,
 }
 
 // Ranks x threads per rank. The threaded runs use small chunks so that
-// the test graphs' few walkers still spread over several chunks; they spawn
+// the test graphs' few walkers still spread over several chunks, and light
+// mode off (0) so that every round really runs on 2 threads, or a threshold
+// of 20 so that the tail rounds run light and the others do not; they spawn
 // threads every round, so they run only for the cases given `threaded`.
 struct RankConfig {
   int ranks;
   int threads;
   uint64_t chunk_walkers;
+  uint64_t light_mode_walkers;
 };
-constexpr RankConfig kRankConfigs[] = {{1, 1, 128}, {2, 1, 128}, {3, 1, 128},
-                                       {1, 2, 8},   {2, 2, 8},   {3, 2, 8}};
+constexpr RankConfig kRankConfigs[] = {{1, 1, 128, 4000}, {2, 1, 128, 4000}, {3, 1, 128, 4000},
+                                       {1, 2, 8, 0},      {2, 2, 8, 0},      {3, 2, 8, 0},
+                                       {2, 2, 8, 20}};
 
 template <typename MakeSpec>
 void ExpectSamePathsForAnyRankCount(const std::string& label, const graph::Graph& g,
@@ -94,9 +98,11 @@ void ExpectSamePathsForAnyRankCount(const std::string& label, const graph::Graph
     if (config.threads > 1 && !threaded) continue;
     const int ranks = config.ranks;
     SCOPED_TRACE(label + " ranks=" + std::to_string(ranks) +
-                 " threads=" + std::to_string(config.threads));
+                 " threads=" + std::to_string(config.threads) +
+                 " light_mode_walkers=" + std::to_string(config.light_mode_walkers));
     options.threads = config.threads;
     options.chunk_walkers = config.chunk_walkers;
+    options.light_mode_walkers = config.light_mode_walkers;
     DistributedWalkStats stats;
     const Paths distributed = CollectDistributed(g, ranks, make_spec, options, &stats);
     ASSERT_EQ(distributed.size(), one.size());
@@ -111,6 +117,15 @@ void ExpectSamePathsForAnyRankCount(const std::string& label, const graph::Graph
     } else {
       EXPECT_GT(stats.migrations, 0u);
       EXPECT_EQ(stats.queries > 0, expect_queries);
+    }
+    if (config.light_mode_walkers == 0) {
+      EXPECT_EQ(stats.light_rounds, 0u);
+    } else if (config.light_mode_walkers > one.size()) {
+      // Fewer walkers than the threshold: every rank-round is light.
+      EXPECT_EQ(stats.light_rounds, stats.rounds * static_cast<uint64_t>(ranks));
+    } else {
+      EXPECT_GT(stats.light_rounds, 0u);
+      EXPECT_LT(stats.light_rounds, stats.rounds * static_cast<uint64_t>(ranks));
     }
     if (config.threads == 1) {
       one_thread_stats[ranks] = stats;

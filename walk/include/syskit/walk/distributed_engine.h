@@ -74,11 +74,12 @@ namespace syskit::walk {
 
 struct DistributedWalkStats : WalkStats {
   int ranks = 1;
-  uint64_t rounds = 0;      // BSP rounds, summed over batches
-  uint64_t queries = 0;     // Pd queries sent to another rank
-  uint64_t migrations = 0;  // walkers sent to another rank
-  uint64_t messages = 0;    // records sent to another rank: walkers, queries, answers
-  uint64_t bytes = 0;       // bytes sent to another rank (path gather included)
+  uint64_t rounds = 0;        // BSP rounds, summed over batches
+  uint64_t queries = 0;       // Pd queries sent to another rank
+  uint64_t migrations = 0;    // walkers sent to another rank
+  uint64_t messages = 0;      // records sent to another rank: walkers, queries, answers
+  uint64_t bytes = 0;         // bytes sent to another rank (path gather included)
+  uint64_t light_rounds = 0;  // rank-rounds computed on one thread (light mode), summed over ranks
   double queries_per_step() const { return steps ? double(queries) / steps : 0; }
 };
 
@@ -159,6 +160,7 @@ class DistributedWalkEngine {
     max_steps_ = options.max_steps;
     threads_ = options.threads <= 0 ? DefaultThreadCount() : options.threads;
     chunk_walkers_ = std::max<uint64_t>(1, options.chunk_walkers);
+    light_mode_walkers_ = options.light_mode_walkers;
     totals_ = {};
     const uint64_t num_vertices = graph_.num_vertices();
     const uint64_t walkers = options.num_walkers != 0
@@ -204,7 +206,8 @@ class DistributedWalkEngine {
           std::pair{totals_.counters.abandoned, &stats.sampler.abandoned},
           std::pair{totals_.queries, &stats.queries},
           std::pair{totals_.migrations, &stats.migrations},
-          std::pair{totals_.messages, &stats.messages}, std::pair{totals_.bytes, &stats.bytes}}) {
+          std::pair{totals_.messages, &stats.messages}, std::pair{totals_.bytes, &stats.bytes},
+          std::pair{totals_.light_rounds, &stats.light_rounds}}) {
       SYSKIT_ASSIGN_OR_RETURN(*global, transport_->AllReduceSum(local));
     }
     return stats;
@@ -229,7 +232,8 @@ class DistributedWalkEngine {
     VertexId x;
   };
   struct Totals {
-    uint64_t steps = 0, rounds = 0, queries = 0, migrations = 0, messages = 0, bytes = 0;
+    uint64_t steps = 0, rounds = 0, queries = 0, migrations = 0, messages = 0, bytes = 0,
+             light_rounds = 0;
     SamplerCounters counters;
   };
   // What one chunk of ready_ produced in a round's compute phase; written by
@@ -278,6 +282,13 @@ class DistributedWalkEngine {
 
   bool Owns(VertexId v) const { return v >= begin_ && v < end_; }
 
+  // Threads for `items` of work in `tasks` tasks: one in light mode, else no
+  // more than there are tasks.
+  int ThreadsFor(uint64_t items, uint64_t tasks) const {
+    if (items < light_mode_walkers_) return 1;
+    return static_cast<int>(std::clamp<uint64_t>(tasks, 1, threads_));
+  }
+
   // One BSP round: compute, exchange A (walkers + queries), answer,
   // exchange B (answers). Leaves next round's walkers in ready_.
   Status Round() {
@@ -286,8 +297,9 @@ class DistributedWalkEngine {
     const uint64_t num_ready = ready_.size();
     const uint64_t num_chunks = (num_ready + chunk_walkers_ - 1) / chunk_walkers_;
     if (chunk_outputs_.size() < num_chunks) chunk_outputs_.resize(num_chunks);
-    ParallelForDynamic(static_cast<int>(std::clamp<uint64_t>(num_chunks, 1, threads_)), 0,
-                       num_chunks, 1, [&](int, uint64_t chunk, uint64_t) {
+    totals_.light_rounds += num_ready < light_mode_walkers_;
+    ParallelForDynamic(ThreadsFor(num_ready, num_chunks), 0, num_chunks, 1,
+                       [&](int, uint64_t chunk, uint64_t) {
                          ChunkOutput& out = chunk_outputs_[chunk];
                          out.Reset(ranks);
                          const uint64_t end = std::min(num_ready, (chunk + 1) * chunk_walkers_);
@@ -367,15 +379,14 @@ class DistributedWalkEngine {
       query_ends[source] = all_queries.size();
     }
     std::string all_answers(all_queries.size(), 0);
-    ParallelForDynamic(static_cast<int>(std::clamp<uint64_t>(
-                           (all_queries.size() + kAnswerChunk - 1) / kAnswerChunk, 1, threads_)),
-                       0, all_queries.size(), kAnswerChunk, [&](int, uint64_t lo, uint64_t hi) {
-                         for (uint64_t q = lo; q < hi; ++q) {
-                           const Query& query = all_queries[q];
-                           all_answers[q] =
-                               spec_.Answer(graph_, query.query_vertex, query.x) ? 1 : 0;
-                         }
-                       });
+    ParallelForDynamic(
+        ThreadsFor(all_queries.size(), (all_queries.size() + kAnswerChunk - 1) / kAnswerChunk), 0,
+        all_queries.size(), kAnswerChunk, [&](int, uint64_t lo, uint64_t hi) {
+          for (uint64_t q = lo; q < hi; ++q) {
+            const Query& query = all_queries[q];
+            all_answers[q] = spec_.Answer(graph_, query.query_vertex, query.x) ? 1 : 0;
+          }
+        });
     std::vector<std::string> answers(ranks);
     for (int source = 0; source < ranks; ++source) {
       const uint64_t begin = source == 0 ? 0 : query_ends[source - 1];
@@ -636,6 +647,7 @@ class DistributedWalkEngine {
   uint32_t max_steps_ = 0;
   int threads_ = 1;
   uint64_t chunk_walkers_ = 128;
+  uint64_t light_mode_walkers_ = 4000;
   Totals totals_;
   std::vector<Resident> ready_;
   std::vector<uint64_t> finished_ids_;

@@ -59,6 +59,12 @@ struct WalkOptions {
   int threads = 0;                      // 0 = all cores
   uint64_t chunk_walkers = 128;         // task size handed to a thread
   uint64_t batch_walkers = 1ull << 18;  // walkers whose paths are buffered at once
+  // Distributed engine only, KnightKing's "light mode": a round whose rank
+  // holds fewer ready walkers (or queries to answer) than this runs on the
+  // calling thread, since starting threads costs more than a handful of
+  // walkers' steps in the straggler tail. 0 turns it off. Results do not
+  // depend on it (thread count never changes results).
+  uint64_t light_mode_walkers = 4000;
 };
 
 // Sampler counters; per thread while running, summed at the end.
