@@ -222,8 +222,11 @@ Result<RunOutput> RunOnce(const SimOptions& options, bool sticky, bool with_loca
     user_edge.resize(graph.num_users());
     for (int32_t u = 0; u < graph.num_users(); ++u) {
       const int region = graph.region[u];
-      // The user's edge within the region, weighted by the edges' shares.
-      double point = rng.NextDouble(), cumulative = 0;
+      // Friends live near each other: a whole SBM group enters at the same
+      // edge of its region (a hash of the group, weighted by edge shares).
+      Random group_rng(options.seed ^ 0x9e37, static_cast<uint64_t>(region) * 65536 +
+                                                  static_cast<uint64_t>(graph.group[u]));
+      double point = group_rng.NextDouble(), cumulative = 0;
       int chosen = region * kEdgesPerRegion;
       for (int k = 0; k < kEdgesPerRegion; ++k) {
         cumulative += world.edge_share[region * kEdgesPerRegion + k];

@@ -19,6 +19,7 @@ Result<SocialGraph> SocialGraph::FromEdges(int32_t num_users,
   SocialGraph graph;
   graph.offsets.assign(num_users + 1, 0);
   graph.region.assign(num_users, 0);
+  graph.group.assign(num_users, 0);
   for (const auto& [u, v] : edges) {
     if (u < 0 || v < 0 || u >= num_users || v >= num_users) {
       return InvalidArgumentError(
@@ -87,6 +88,7 @@ SocialGraph ExcludeHubs(const SocialGraph& graph, int64_t max_degree) {
   }
   SocialGraph out = std::move(SocialGraph::FromEdges(graph.num_users(), edges)).value();
   out.region = graph.region;
+  out.group = graph.group;
   return out;
 }
 
@@ -139,7 +141,10 @@ SocialGraph GenerateHierarchicalSbm(const SbmOptions& options) {
     }
   }
   SocialGraph graph = std::move(SocialGraph::FromEdges(users, edges)).value();
-  for (int32_t p = 0; p < users; ++p) graph.region[id_of[p]] = p / per_region;
+  for (int32_t p = 0; p < users; ++p) {
+    graph.region[id_of[p]] = p / per_region;
+    graph.group[id_of[p]] = (p % per_region) / group;
+  }
   return graph;
 }
 

@@ -18,6 +18,7 @@ struct SocialGraph {
   std::vector<int64_t> offsets;    // size num_users + 1
   std::vector<int32_t> neighbors;  // sorted per user, no self loops, no duplicates
   std::vector<int32_t> region;     // per user (0 when unknown)
+  std::vector<int32_t> group;      // per user: SBM group of 16 communities in its region
 
   int32_t num_users() const { return static_cast<int32_t>(offsets.size()) - 1; }
   int64_t num_edges() const { return static_cast<int64_t>(neighbors.size()) / 2; }
@@ -48,8 +49,9 @@ struct SbmOptions {
   uint64_t seed = 1;
 };
 
-// Users are numbered region by region in a random order (so that ids carry
-// no community structure); region[] says where each one lives.
+// Users are numbered in a random order (so that ids carry no community
+// structure); region[] says where each one lives and group[] which group of
+// 16 communities (numbered within the region) holds them.
 SocialGraph GenerateHierarchicalSbm(const SbmOptions& options);
 
 }  // namespace syskit::route
