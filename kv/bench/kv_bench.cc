@@ -1,0 +1,643 @@
+// kv_bench: YCSB workloads A-F (Cooper et al., SoCC 2010) and db_bench-style
+// micro-benchmarks (fillseq, fillrandom, readrandom) over the syskit kv store
+// and, side by side in the same process and directory type, RocksDB and
+// LevelDB with comparable options (same block cache, same Bloom bits/key,
+// no compression, same write buffer, WAL on and sync off).
+//
+//   kv_bench --benchmarks=ycsb_a,ycsb_c --backends=syskit,rocksdb,leveldb
+//            --property=recordcount=200000 --property=operationcount=200000
+#include <algorithm>
+#include <atomic>
+#include <cinttypes>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "syskit/core/bench.h"
+#include "syskit/core/flags.h"
+#include "syskit/core/histogram.h"
+#include "syskit/core/random.h"
+#include "syskit/core/timer.h"
+#include "syskit/kv/db.h"
+
+#ifdef SYSKIT_KV_HAVE_ROCKSDB
+#include <rocksdb/cache.h>
+#include <rocksdb/db.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/table.h>
+#endif
+#ifdef SYSKIT_KV_HAVE_LEVELDB
+#include <leveldb/cache.h>
+#include <leveldb/db.h>
+#include <leveldb/filter_policy.h>
+#endif
+
+namespace syskit::kv::bench_driver {
+namespace {
+
+struct Config {
+  size_t block_cache_bytes = 0;
+  int bloom_bits = 10;
+  size_t write_buffer_bytes = 8 << 20;
+};
+
+// One key-value store under test.
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  virtual Status Open(const std::string& dir, const Config& config) = 0;
+  virtual Status Put(std::string_view key, std::string_view value) = 0;
+  // OK, NotFound, or an error.
+  virtual Status Get(std::string_view key, std::string* value) = 0;
+  // Reads up to `count` entries from `start`; returns how many it read.
+  virtual Result<int> Scan(std::string_view start, int count) = 0;
+  virtual void Close() = 0;
+};
+
+class SyskitBackend final : public Backend {
+ public:
+  Status Open(const std::string& dir, const Config& config) override {
+    Options options;
+    options.block_cache_bytes = config.block_cache_bytes;
+    options.bloom_bits_per_key = config.bloom_bits;
+    options.write_buffer_size = config.write_buffer_bytes;
+    SYSKIT_ASSIGN_OR_RETURN(db_, DB::Open(options, dir));
+    return Status::OK();
+  }
+  Status Put(std::string_view key, std::string_view value) override {
+    return db_->Put({}, key, value);
+  }
+  Status Get(std::string_view key, std::string* value) override { return db_->Get({}, key, value); }
+  Result<int> Scan(std::string_view start, int count) override {
+    auto it = db_->NewIterator({});
+    int n = 0;
+    for (it->Seek(start); it->Valid() && n < count; it->Next()) ++n;
+    SYSKIT_RETURN_IF_ERROR(it->status());
+    return n;
+  }
+  void Close() override { db_.reset(); }
+
+ private:
+  std::unique_ptr<DB> db_;
+};
+
+#ifdef SYSKIT_KV_HAVE_ROCKSDB
+class RocksDbBackend final : public Backend {
+ public:
+  Status Open(const std::string& dir, const Config& config) override {
+    rocksdb::Options options;
+    options.create_if_missing = true;
+    options.compression = rocksdb::kNoCompression;
+    options.write_buffer_size = config.write_buffer_bytes;
+    options.max_background_jobs = 1;  // syskit has one background thread
+    rocksdb::BlockBasedTableOptions table;
+    table.block_cache = rocksdb::NewLRUCache(std::max<size_t>(config.block_cache_bytes, 1));
+    table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(config.bloom_bits, false));
+    table.block_size = 4096;
+    options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+    rocksdb::DB* db = nullptr;
+    rocksdb::Status s = rocksdb::DB::Open(options, dir, &db);
+    if (!s.ok()) return IOError("rocksdb open: " + s.ToString());
+    db_.reset(db);
+    return Status::OK();
+  }
+  Status Put(std::string_view key, std::string_view value) override {
+    rocksdb::Status s = db_->Put(rocksdb::WriteOptions(), Slice(key), Slice(value));
+    return s.ok() ? Status::OK() : IOError("rocksdb put: " + s.ToString());
+  }
+  Status Get(std::string_view key, std::string* value) override {
+    rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), Slice(key), value);
+    if (s.IsNotFound()) return NotFoundError("not found");
+    return s.ok() ? Status::OK() : IOError("rocksdb get: " + s.ToString());
+  }
+  Result<int> Scan(std::string_view start, int count) override {
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+    int n = 0;
+    for (it->Seek(Slice(start)); it->Valid() && n < count; it->Next()) ++n;
+    if (!it->status().ok()) return IOError("rocksdb scan: " + it->status().ToString());
+    return n;
+  }
+  void Close() override { db_.reset(); }
+
+ private:
+  static rocksdb::Slice Slice(std::string_view s) { return rocksdb::Slice(s.data(), s.size()); }
+  std::unique_ptr<rocksdb::DB> db_;
+};
+#endif
+
+#ifdef SYSKIT_KV_HAVE_LEVELDB
+class LevelDbBackend final : public Backend {
+ public:
+  Status Open(const std::string& dir, const Config& config) override {
+    cache_.reset(leveldb::NewLRUCache(std::max<size_t>(config.block_cache_bytes, 1)));
+    filter_.reset(leveldb::NewBloomFilterPolicy(config.bloom_bits));
+    leveldb::Options options;
+    options.create_if_missing = true;
+    options.compression = leveldb::kNoCompression;
+    options.write_buffer_size = config.write_buffer_bytes;
+    options.block_cache = cache_.get();
+    options.filter_policy = filter_.get();
+    options.max_open_files = 10000;
+    leveldb::DB* db = nullptr;
+    leveldb::Status s = leveldb::DB::Open(options, dir, &db);
+    if (!s.ok()) return IOError("leveldb open: " + s.ToString());
+    db_.reset(db);
+    return Status::OK();
+  }
+  Status Put(std::string_view key, std::string_view value) override {
+    leveldb::Status s = db_->Put(leveldb::WriteOptions(), Slice(key), Slice(value));
+    return s.ok() ? Status::OK() : IOError("leveldb put: " + s.ToString());
+  }
+  Status Get(std::string_view key, std::string* value) override {
+    leveldb::Status s = db_->Get(leveldb::ReadOptions(), Slice(key), value);
+    if (s.IsNotFound()) return NotFoundError("not found");
+    return s.ok() ? Status::OK() : IOError("leveldb get: " + s.ToString());
+  }
+  Result<int> Scan(std::string_view start, int count) override {
+    std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(leveldb::ReadOptions()));
+    int n = 0;
+    for (it->Seek(Slice(start)); it->Valid() && n < count; it->Next()) ++n;
+    if (!it->status().ok()) return IOError("leveldb scan: " + it->status().ToString());
+    return n;
+  }
+  void Close() override {
+    db_.reset();
+    cache_.reset();
+    filter_.reset();
+  }
+
+ private:
+  static leveldb::Slice Slice(std::string_view s) { return leveldb::Slice(s.data(), s.size()); }
+  std::unique_ptr<leveldb::Cache> cache_;
+  std::unique_ptr<const leveldb::FilterPolicy> filter_;
+  std::unique_ptr<leveldb::DB> db_;
+};
+#endif
+
+Result<std::unique_ptr<Backend>> MakeBackend(const std::string& name) {
+  if (name == "syskit") return std::unique_ptr<Backend>(std::make_unique<SyskitBackend>());
+#ifdef SYSKIT_KV_HAVE_ROCKSDB
+  if (name == "rocksdb") return std::unique_ptr<Backend>(std::make_unique<RocksDbBackend>());
+#endif
+#ifdef SYSKIT_KV_HAVE_LEVELDB
+  if (name == "leveldb") return std::unique_ptr<Backend>(std::make_unique<LevelDbBackend>());
+#endif
+  if (name == "rocksdb" || name == "leveldb") {
+    return FailedPreconditionError("backend " + name + " was not built (library not found)");
+  }
+  return InvalidArgumentError("unknown backend \"" + name + "\" (syskit, rocksdb, leveldb)");
+}
+
+// ------------------------------------------------------------ generators
+
+uint64_t Fnv64(uint64_t value) {
+  uint64_t hash = 0xcbf29ce484222325ULL;
+  for (int byte = 0; byte < 8; ++byte) {
+    hash ^= value & 0xff;
+    hash *= 1099511628211ULL;
+    value >>= 8;
+  }
+  return hash;
+}
+
+// YCSB key: "user" + 12 digits of the hashed key number (16 bytes).
+std::string KeyFor(uint64_t keynum, bool hashed = true) {
+  char buf[24];
+  std::snprintf(buf, sizeof(buf), "user%012" PRIu64,
+                static_cast<uint64_t>((hashed ? Fnv64(keynum) : keynum) % 1000000000000ULL));
+  return buf;
+}
+
+// Zipfian over [0, n) after Gray et al., "Quickly generating billion-record
+// synthetic databases" (SIGMOD 1994), as in YCSB's ZipfianGenerator.
+class Zipfian {
+ public:
+  Zipfian(uint64_t n, double theta) : n_(n), theta_(theta) {
+    for (uint64_t i = 1; i <= n; ++i) zeta_n_ += 1.0 / std::pow(static_cast<double>(i), theta);
+    const double zeta2 = 1 + 1.0 / std::pow(2.0, theta);
+    alpha_ = 1.0 / (1.0 - theta);
+    eta_ = (1 - std::pow(2.0 / n, 1 - theta)) / (1 - zeta2 / zeta_n_);
+  }
+  uint64_t Next(Random& rng) const {
+    const double u = rng.NextDouble();
+    const double uz = u * zeta_n_;
+    if (uz < 1.0) return 0;
+    if (uz < 1.0 + std::pow(0.5, theta_)) return 1;
+    const auto v = static_cast<uint64_t>(n_ * std::pow(eta_ * u - eta_ + 1, alpha_));
+    return std::min(v, n_ - 1);
+  }
+
+ private:
+  uint64_t n_;
+  double theta_, zeta_n_ = 0, alpha_ = 0, eta_ = 0;
+};
+
+struct Workload {
+  std::string name;
+  double read = 0, update = 0, insert = 0, scan = 0, rmw = 0;
+  std::string distribution = "zipfian";
+};
+
+// YCSB core workloads (workloads/workloada..f in the YCSB repository).
+std::map<std::string, Workload> CoreWorkloads() {
+  return {
+      {"ycsb_a", {"ycsb_a", 0.5, 0.5, 0, 0, 0, "zipfian"}},
+      {"ycsb_b", {"ycsb_b", 0.95, 0.05, 0, 0, 0, "zipfian"}},
+      {"ycsb_c", {"ycsb_c", 1.0, 0, 0, 0, 0, "zipfian"}},
+      {"ycsb_d", {"ycsb_d", 0.95, 0, 0.05, 0, 0, "latest"}},
+      {"ycsb_e", {"ycsb_e", 0, 0, 0.05, 0.95, 0, "zipfian"}},
+      {"ycsb_f", {"ycsb_f", 0.5, 0, 0, 0, 0.5, "zipfian"}},
+  };
+}
+
+struct Properties {
+  uint64_t recordcount = 200000;
+  uint64_t operationcount = 200000;
+  int fieldcount = 10, fieldlength = 100;  // 1000-byte values
+  int maxscanlength = 100;
+  double zipfian_const = 0.99;
+  std::map<std::string, std::string> overrides;  // per-workload proportions/distribution
+};
+
+enum OpType { kRead = 0, kUpdate, kInsert, kScan, kRmw, kNumOps };
+const char* const kOpNames[kNumOps] = {"read", "update", "insert", "scan", "rmw"};
+
+struct RunResult {
+  double seconds = 0;
+  uint64_t ops = 0, errors = 0, not_found = 0;
+  Histogram latency[kNumOps];
+};
+
+std::string ValueFor(Random& rng, size_t size) {
+  std::string value(size, '\0');
+  for (size_t i = 0; i < size; i += 8) {
+    const uint64_t word = rng.Next();
+    std::memcpy(value.data() + i, &word, std::min<size_t>(8, size - i));
+  }
+  return value;
+}
+
+// Runs `ops` operations of `w` from `threads` threads.
+RunResult RunYcsb(Backend* db, const Workload& w, const Properties& props, uint64_t ops,
+                  int threads, uint64_t seed, std::atomic<uint64_t>* inserted,
+                  const Zipfian& zipf) {
+  std::vector<RunResult> per_thread(threads);
+  Timer timer;
+  std::vector<std::thread> workers;
+  const size_t value_size = static_cast<size_t>(props.fieldcount) * props.fieldlength;
+  const double total = w.read + w.update + w.insert + w.scan + w.rmw;
+  for (int t = 0; t < threads; ++t) {
+    workers.emplace_back([&, t] {
+      Random rng(seed, t);
+      RunResult& r = per_thread[t];
+      std::string value, got;
+      const uint64_t my_ops = ops / threads + (static_cast<uint64_t>(t) < ops % threads ? 1 : 0);
+      for (uint64_t op = 0; op < my_ops; ++op) {
+        const uint64_t count = inserted->load(std::memory_order_relaxed);
+        uint64_t keynum;
+        if (w.distribution == "uniform") {
+          keynum = rng.Uniform(count);
+        } else if (w.distribution == "latest") {
+          const uint64_t back = zipf.Next(rng);
+          keynum = back >= count ? 0 : count - 1 - back;
+        } else {  // scrambled zipfian: popular items spread over the key space
+          keynum = Fnv64(zipf.Next(rng)) % count;
+        }
+        const double pick = rng.NextDouble() * total;
+        OpType type = kRead;
+        if (pick < w.read) {
+          type = kRead;
+        } else if (pick < w.read + w.update) {
+          type = kUpdate;
+        } else if (pick < w.read + w.update + w.insert) {
+          type = kInsert;
+        } else if (pick < w.read + w.update + w.insert + w.scan) {
+          type = kScan;
+        } else {
+          type = kRmw;
+        }
+        const uint64_t start = Env::Default()->NowNanos();
+        Status s;
+        switch (type) {
+          case kRead:
+            s = db->Get(KeyFor(keynum), &got);
+            break;
+          case kUpdate:
+            s = db->Put(KeyFor(keynum), ValueFor(rng, value_size));
+            break;
+          case kInsert: {
+            const uint64_t fresh = inserted->fetch_add(1);
+            s = db->Put(KeyFor(fresh), ValueFor(rng, value_size));
+            break;
+          }
+          case kScan: {
+            auto n =
+                db->Scan(KeyFor(keynum), 1 + static_cast<int>(rng.Uniform(props.maxscanlength)));
+            s = n.ok() ? Status::OK() : n.status();
+            break;
+          }
+          case kRmw:
+            s = db->Get(KeyFor(keynum), &got);
+            if (s.ok() || s.code() == StatusCode::kNotFound) {
+              s = db->Put(KeyFor(keynum), ValueFor(rng, value_size));
+            }
+            break;
+          default:
+            break;
+        }
+        r.latency[type].Record(Env::Default()->NowNanos() - start);
+        if (s.code() == StatusCode::kNotFound) {
+          ++r.not_found;
+        } else if (!s.ok()) {
+          ++r.errors;
+        }
+        ++r.ops;
+      }
+    });
+  }
+  for (auto& worker : workers) worker.join();
+  RunResult result;
+  result.seconds = timer.ElapsedSeconds();
+  for (RunResult& r : per_thread) {
+    result.ops += r.ops;
+    result.errors += r.errors;
+    result.not_found += r.not_found;
+    for (int op = 0; op < kNumOps; ++op) result.latency[op].Merge(r.latency[op]);
+  }
+  return result;
+}
+
+Status Load(Backend* db, uint64_t records, size_t value_size, bool hashed, int threads,
+            uint64_t seed) {
+  std::vector<std::thread> workers;
+  std::atomic<bool> failed{false};
+  for (int t = 0; t < threads; ++t) {
+    workers.emplace_back([&, t] {
+      Random rng(seed, 1000 + t);
+      for (uint64_t keynum = t; keynum < records; keynum += threads) {
+        if (!db->Put(KeyFor(keynum, hashed), ValueFor(rng, value_size)).ok()) failed = true;
+      }
+    });
+  }
+  for (auto& worker : workers) worker.join();
+  return failed ? IOError("load failed") : Status::OK();
+}
+
+void PrintResult(const std::string& backend, const std::string& bench, int trial,
+                 const RunResult& r) {
+  std::printf("backend=%s benchmark=%s trial=%d ops=%" PRIu64
+              " seconds=%.3f ops_per_sec=%.0f"
+              " errors=%" PRIu64 " not_found=%" PRIu64,
+              backend.c_str(), bench.c_str(), trial, r.ops, r.seconds, r.ops / r.seconds, r.errors,
+              r.not_found);
+  for (int op = 0; op < kNumOps; ++op) {
+    if (r.latency[op].count() == 0) continue;
+    std::printf(" %s_p50_us=%.1f %s_p99_us=%.1f %s_p999_us=%.1f", kOpNames[op],
+                r.latency[op].Percentile(50) / 1e3, kOpNames[op],
+                r.latency[op].Percentile(99) / 1e3, kOpNames[op],
+                r.latency[op].Percentile(99.9) / 1e3);
+  }
+  std::printf("\n");
+  std::fflush(stdout);
+}
+
+std::vector<std::string> Split(const std::string& text) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= text.size()) {
+    const size_t comma = text.find(',', start);
+    const std::string item =
+        text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    if (!item.empty()) out.push_back(item);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+int Main(int argc, char** argv) {
+  auto app =
+      flags::NewApp("kv_bench", "YCSB and db_bench-style benchmarks: syskit vs RocksDB vs LevelDB");
+  std::string benchmarks =
+      "fillseq,fillrandom,readrandom,ycsb_a,ycsb_b,ycsb_c,ycsb_d,ycsb_e,ycsb_f";
+  std::string backends = "syskit,rocksdb,leveldb";
+  std::string db_dir = "/tmp/kv_bench";
+  std::vector<std::string> properties;
+  int threads = 2, trials = 3;
+  uint64_t seed = 1;
+  double cache_fraction = 0.1;
+  app->add_option("--benchmarks", benchmarks,
+                  "comma-separated: fillseq, fillrandom, readrandom, ycsb_a..ycsb_f");
+  app->add_option("--backends", backends, "comma-separated: syskit, rocksdb, leveldb");
+  app->add_option("--db_dir", db_dir, "parent directory for the databases (removed afterwards)");
+  app->add_option("--property", properties,
+                  "YCSB property name=value (recordcount, operationcount, fieldcount, "
+                  "fieldlength, readproportion, updateproportion, scanproportion, "
+                  "insertproportion, readmodifywriteproportion, requestdistribution, "
+                  "zipfianconstant, maxscanlength); repeatable");
+  app->add_option("--threads", threads, "client threads")->check(CLI::Range(1, 64));
+  app->add_option("--trials", trials, "measured trials per benchmark (median reported)")
+      ->check(CLI::Range(1, 100));
+  app->add_option("--seed", seed, "random seed");
+  app->add_option("--cache_fraction", cache_fraction, "block cache as a fraction of the data size")
+      ->check(CLI::Range(0.0, 10.0));
+  if (auto exit_code = flags::Parse(*app, argc, argv)) return *exit_code;
+
+  Properties props;
+  for (const std::string& property : properties) {
+    const size_t eq = property.find('=');
+    if (eq == std::string::npos) {
+      return flags::ReportUsageError("kv_bench",
+                                     "--property expects name=value, got \"" + property + "\"");
+    }
+    const std::string name = property.substr(0, eq), value = property.substr(eq + 1);
+    try {
+      if (name == "recordcount") {
+        props.recordcount = std::stoull(value);
+      } else if (name == "operationcount") {
+        props.operationcount = std::stoull(value);
+      } else if (name == "fieldcount") {
+        props.fieldcount = std::stoi(value);
+      } else if (name == "fieldlength") {
+        props.fieldlength = std::stoi(value);
+      } else if (name == "maxscanlength") {
+        props.maxscanlength = std::stoi(value);
+      } else if (name == "zipfianconstant") {
+        props.zipfian_const = std::stod(value);
+      } else if (name == "readproportion" || name == "updateproportion" ||
+                 name == "scanproportion" || name == "insertproportion" ||
+                 name == "readmodifywriteproportion") {
+        std::stod(value);
+        props.overrides[name] = value;
+      } else if (name == "requestdistribution") {
+        if (value != "zipfian" && value != "uniform" && value != "latest") {
+          return flags::ReportUsageError("kv_bench",
+                                         "requestdistribution must be zipfian, uniform or latest");
+        }
+        props.overrides[name] = value;
+      } else {
+        return flags::ReportUsageError("kv_bench", "unknown YCSB property \"" + name + "\"");
+      }
+    } catch (const std::exception&) {
+      return flags::ReportUsageError("kv_bench", "bad value in --property " + property);
+    }
+  }
+  if (props.recordcount < 2 || props.fieldcount < 1 || props.fieldlength < 1 ||
+      props.maxscanlength < 1 || props.zipfian_const <= 0 || props.zipfian_const >= 1) {
+    return flags::ReportUsageError(
+        "kv_bench", "recordcount >= 2, positive field sizes and 0 < zipfianconstant < 1 required");
+  }
+  const auto workloads = CoreWorkloads();
+  std::vector<std::string> bench_list = Split(benchmarks), backend_list = Split(backends);
+  for (const std::string& b : bench_list) {
+    if (b != "fillseq" && b != "fillrandom" && b != "readrandom" && workloads.count(b) == 0) {
+      return flags::ReportUsageError("kv_bench", "unknown benchmark \"" + b + "\"");
+    }
+  }
+  std::vector<std::string> usable;
+  for (const std::string& name : backend_list) {
+    auto backend = MakeBackend(name);
+    if (!backend.ok()) {
+      if (backend.status().code() == StatusCode::kInvalidArgument) {
+        return flags::ReportUsageError("kv_bench", backend.status().message());
+      }
+      std::fprintf(stderr, "kv_bench: skipping: %s\n", backend.status().message().c_str());
+      continue;
+    }
+    usable.push_back(name);
+  }
+
+  const size_t value_size = static_cast<size_t>(props.fieldcount) * props.fieldlength;
+  const uint64_t data_bytes = props.recordcount * (value_size + 16);
+  Config config;
+  config.block_cache_bytes = static_cast<size_t>(data_bytes * cache_fraction);
+  char details[512];
+  std::snprintf(
+      details, sizeof(details),
+      "threads=%d trials=%d seed=%" PRIu64 " recordcount=%" PRIu64 " operationcount=%" PRIu64
+      " key_bytes=16 value_bytes=%zu zipfian_const=%.2f block_cache_bytes=%zu bloom_bits=%d "
+      "write_buffer_bytes=%zu compression=none sync=off db_dir=%s machine=shared",
+      threads, trials, seed, props.recordcount, props.operationcount, value_size,
+      props.zipfian_const, config.block_cache_bytes, config.bloom_bits, config.write_buffer_bytes,
+      db_dir.c_str());
+  bench::PrintHeader("kv_bench", details);
+
+  std::map<std::string, std::map<std::string, double>> median;  // bench -> backend -> ops/s
+  std::map<std::string, std::map<std::string, double>> read_p99;
+  const Zipfian zipf(props.recordcount, props.zipfian_const);
+  for (const std::string& name : usable) {
+    const std::string dir = db_dir + "/" + name;
+    std::error_code ignored;
+    // Micro-benchmarks: each on a fresh database.
+    for (const std::string& bench : bench_list) {
+      if (bench != "fillseq" && bench != "fillrandom" && bench != "readrandom") continue;
+      std::vector<double> rates;
+      for (int trial = 0; trial < trials; ++trial) {
+        std::filesystem::remove_all(dir, ignored);
+        auto backend = std::move(MakeBackend(name)).value();
+        Status s = backend->Open(dir, config);
+        if (!s.ok()) return flags::ReportError("kv_bench", s);
+        RunResult r;
+        Timer timer;
+        if (bench == "readrandom") {
+          s = Load(backend.get(), props.recordcount, value_size, true, threads, seed);
+          Workload reads{"readrandom", 1.0, 0, 0, 0, 0, "uniform"};
+          std::atomic<uint64_t> inserted{props.recordcount};
+          r = RunYcsb(backend.get(), reads, props, props.operationcount, threads, seed + trial,
+                      &inserted, zipf);
+        } else {
+          s = Load(backend.get(), props.recordcount, value_size, bench == "fillrandom", threads,
+                   seed + trial);
+          r.seconds = timer.ElapsedSeconds();
+          r.ops = props.recordcount;
+        }
+        if (!s.ok()) return flags::ReportError("kv_bench", s);
+        PrintResult(name, bench, trial, r);
+        rates.push_back(r.ops / r.seconds);
+        backend->Close();
+      }
+      median[bench][name] = bench::Median(rates);
+    }
+    // YCSB: load once, then the workloads in order on the same database.
+    bool loaded = false;
+    std::unique_ptr<Backend> backend;
+    std::atomic<uint64_t> inserted{props.recordcount};
+    for (const std::string& bench : bench_list) {
+      auto found = workloads.find(bench);
+      if (found == workloads.end()) continue;
+      if (!loaded) {
+        std::filesystem::remove_all(dir, ignored);
+        backend = std::move(MakeBackend(name)).value();
+        Status s = backend->Open(dir, config);
+        if (s.ok()) {
+          Timer timer;
+          s = Load(backend.get(), props.recordcount, value_size, true, threads, seed);
+          std::printf("backend=%s benchmark=load records=%" PRIu64
+                      " seconds=%.3f ops_per_sec=%.0f\n",
+                      name.c_str(), props.recordcount, timer.ElapsedSeconds(),
+                      props.recordcount / timer.ElapsedSeconds());
+        }
+        if (!s.ok()) return flags::ReportError("kv_bench", s);
+        loaded = true;
+      }
+      Workload w = found->second;
+      auto override_of = [&](const char* key, double* field) {
+        if (props.overrides.count(key)) *field = std::stod(props.overrides[key]);
+      };
+      override_of("readproportion", &w.read);
+      override_of("updateproportion", &w.update);
+      override_of("scanproportion", &w.scan);
+      override_of("insertproportion", &w.insert);
+      override_of("readmodifywriteproportion", &w.rmw);
+      if (props.overrides.count("requestdistribution"))
+        w.distribution = props.overrides["requestdistribution"];
+      // Warm-up: a tenth of the operations, not reported.
+      RunYcsb(backend.get(), w, props, props.operationcount / 10, threads, seed + 99, &inserted,
+              zipf);
+      std::vector<double> rates, p99s;
+      for (int trial = 0; trial < trials; ++trial) {
+        RunResult r = RunYcsb(backend.get(), w, props, props.operationcount, threads, seed + trial,
+                              &inserted, zipf);
+        PrintResult(name, bench, trial, r);
+        rates.push_back(r.ops / r.seconds);
+        const int read_type = r.latency[kRead].count() > 0 ? kRead : kScan;
+        p99s.push_back(r.latency[read_type].Percentile(99) / 1e3);
+      }
+      median[bench][name] = bench::Median(rates);
+      read_p99[bench][name] = bench::Median(p99s);
+    }
+    if (backend) backend->Close();
+    std::filesystem::remove_all(dir, ignored);
+  }
+  for (const std::string& bench : bench_list) {
+    for (const std::string& name : usable) {
+      std::printf("summary benchmark=%s backend=%s median_ops_per_sec=%.0f", bench.c_str(),
+                  name.c_str(), median[bench][name]);
+      if (read_p99[bench].count(name))
+        std::printf(" median_read_p99_us=%.1f", read_p99[bench][name]);
+      std::printf("\n");
+    }
+    for (const char* base : {"rocksdb", "leveldb"}) {
+      if (median[bench].count("syskit") && median[bench].count(base) && median[bench][base] > 0) {
+        std::printf("ratio benchmark=%s syskit/%s=%.2f", bench.c_str(), base,
+                    median[bench]["syskit"] / median[bench][base]);
+        if (read_p99[bench].count("syskit") && read_p99[bench][base] > 0) {
+          std::printf(" read_p99_ratio=%.2f", read_p99[bench]["syskit"] / read_p99[bench][base]);
+        }
+        std::printf("\n");
+      }
+    }
+  }
+  return flags::kExitOk;
+}
+
+}  // namespace syskit::kv::bench_driver
+
+int main(int argc, char** argv) { return syskit::kv::bench_driver::Main(argc, argv); }
