@@ -13,6 +13,8 @@
 // innermost loop that needs it), no orientation, one plan per motif. A
 // naive run longer than --baseline_timeout seconds is stopped and reported
 // as status=timeout.
+// impl=separate (multi-pattern benchmarks other than 3-/4-motifs): the
+// same plans one pattern at a time, against the merged plan tree.
 // Kernel time excludes loading and preparing the graph (printed separately)
 // and compile time (printed per benchmark).
 #include <algorithm>
@@ -45,7 +47,9 @@ struct Config {
   int trials = 3;
   int baseline_trials = 1;
   bool baseline = true;
+  bool separate = true;
   double baseline_timeout = 60;
+  double syskit_timeout = 600;
   std::string data_dir;
 };
 
@@ -77,9 +81,13 @@ class Watchdog {
 
 // Counts with the compiled plans; returns the counts.
 Result<std::vector<PatternCount>> RunSyskit(const MiningGraph& graph,
-                                            const std::vector<Pattern>& patterns, int threads) {
+                                            const std::vector<Pattern>& patterns, int threads,
+                                            bool share_prefixes = true,
+                                            const std::atomic<bool>* cancel = nullptr) {
   CountOptions options;
   options.mine.threads = threads;
+  options.mine.cancel = cancel;
+  options.share_prefixes = share_prefixes;
   return CountPatterns(graph, patterns, options);
 }
 
@@ -135,9 +143,24 @@ Status RunDataset(const Config& config, const std::string& name) {
     std::printf("bench=%s dataset=%s naive_compile_seconds=%.6f\n", bench.c_str(), name.c_str(),
                 timer.ElapsedSeconds());
     for (int threads : config.threads) {
-      // Warm-up, then the measured trials.
-      SYSKIT_ASSIGN_OR_RETURN(std::vector<PatternCount> reference,
-                              RunSyskit(graph, patterns, threads));
+      // Warm-up (stopped after --syskit_timeout seconds: then the trials are
+      // skipped and the row reported as a timeout), then the measured trials.
+      std::atomic<bool> warmup_cancel{false};
+      Timer warmup;
+      Result<std::vector<PatternCount>> warm = [&] {
+        Watchdog watchdog(&warmup_cancel, config.syskit_timeout);
+        return RunSyskit(graph, patterns, threads, true, &warmup_cancel);
+      }();
+      if (!warm.ok() && warmup_cancel.load()) {
+        std::printf("bench=%s dataset=%s impl=syskit threads=%d status=timeout seconds=>%.0f\n",
+                    bench.c_str(), name.c_str(), threads, config.syskit_timeout);
+        std::fflush(stdout);
+        continue;
+      }
+      if (!warm.ok()) return warm.status();
+      std::printf("bench=%s dataset=%s impl=syskit threads=%d warmup_seconds=%.4f\n", bench.c_str(),
+                  name.c_str(), threads, warmup.ElapsedSeconds());
+      const std::vector<PatternCount> reference = std::move(warm).value();
       std::vector<double> seconds;
       for (int trial = 1; trial <= config.trials; ++trial) {
         Timer run;
@@ -153,6 +176,29 @@ Status RunDataset(const Config& config, const std::string& name) {
       std::printf("bench=%s dataset=%s impl=syskit threads=%d stat=median trials=%d seconds=%.4f\n",
                   bench.c_str(), name.c_str(), threads, config.trials, ours);
       std::fflush(stdout);
+      if (config.separate && patterns.size() > 1 && bench != "3-motifs" && bench != "4-motifs") {
+        // The same compiled plans run one pattern at a time (no shared
+        // prefixes): the ablation of the plan tree.
+        std::vector<double> separate_seconds;
+        for (int trial = 1; trial <= config.trials; ++trial) {
+          Timer run;
+          SYSKIT_ASSIGN_OR_RETURN(std::vector<PatternCount> counts,
+                                  RunSyskit(graph, patterns, threads, /*share_prefixes=*/false));
+          separate_seconds.push_back(run.ElapsedSeconds());
+          std::printf(
+              "bench=%s dataset=%s impl=separate threads=%d trial=%d seconds=%.4f "
+              "counts_match=%s\n",
+              bench.c_str(), name.c_str(), threads, trial, separate_seconds.back(),
+              Summary(counts) == Summary(reference) ? "yes" : "NO");
+          std::fflush(stdout);
+        }
+        const double separate = bench::Median(separate_seconds);
+        std::printf(
+            "bench=%s dataset=%s impl=separate threads=%d stat=median trials=%d seconds=%.4f "
+            "speedup_tree_vs_separate=%.2f\n",
+            bench.c_str(), name.c_str(), threads, config.trials, separate, separate / ours);
+        std::fflush(stdout);
+      }
       if (!config.baseline) continue;
       std::vector<double> naive_seconds;
       bool timed_out = false;
@@ -218,8 +264,15 @@ int main(int argc, char** argv) {
   app->add_option("--baseline_trials", config.baseline_trials, "measured trials of the naive run")
       ->check(CLI::PositiveNumber);
   app->add_option("--baseline", config.baseline, "run the naive schedule too");
+  app->add_option("--separate", config.separate,
+                  "for several patterns (not 3-/4-motifs), also time one plan per pattern "
+                  "against the shared-prefix plan tree");
   app->add_option("--baseline_timeout", config.baseline_timeout,
                   "seconds after which a naive run is stopped and reported as timeout")
+      ->check(CLI::PositiveNumber);
+  app->add_option("--syskit_timeout", config.syskit_timeout,
+                  "seconds after which the syskit warm-up run is stopped; the row is then "
+                  "reported as status=timeout without trials")
       ->check(CLI::PositiveNumber);
   app->add_option("--data_dir", config.data_dir, "bundled data directory");
   if (auto exit_code = flags::Parse(*app, argc, argv, &common)) return *exit_code;
@@ -228,11 +281,12 @@ int main(int argc, char** argv) {
   }
   std::string threads;
   for (int t : config.threads) threads += (threads.empty() ? "" : ",") + std::to_string(t);
-  char details[256];
+  char details[320];
   std::snprintf(details, sizeof(details),
                 "threads=%s trials=%d baseline_trials=%d baseline_timeout=%.0f "
-                "seed=none(deterministic)",
-                threads.c_str(), config.trials, config.baseline_trials, config.baseline_timeout);
+                "syskit_timeout=%.0f seed=none(deterministic)",
+                threads.c_str(), config.trials, config.baseline_trials, config.baseline_timeout,
+                config.syskit_timeout);
   bench::PrintHeader(kTool, details);
   for (const std::string& dataset : config.datasets) {
     if (Status status = RunDataset(config, dataset); !status.ok()) {

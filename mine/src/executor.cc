@@ -23,6 +23,7 @@
 #include "syskit/core/parallel.h"
 #include "syskit/graph/transforms.h"
 #include "syskit/mine/motif_counter.h"
+#include "syskit/mine/plan_tree.h"
 
 namespace syskit::mine {
 namespace {
@@ -338,6 +339,17 @@ Result<PartialCounts> CountPatternsPartial(const MiningGraph& graph,
     SYSKIT_ASSIGN_OR_RETURN(std::vector<uint64_t> words,
                             MotifStatisticsPartial(graph, k, options.mine));
     partial.words.insert(partial.words.end(), words.begin(), words.end());
+    return partial;
+  }
+  const bool labelled = std::any_of(patterns.begin(), patterns.end(),
+                                    [](const Pattern& pattern) { return pattern.labelled(); });
+  if (options.share_prefixes && patterns.size() > 1 && !labelled) {
+    TreeCompileOptions tree_options;
+    tree_options.compile.induced = options.induced;
+    tree_options.compile.stats = graph.stats();
+    SYSKIT_ASSIGN_OR_RETURN(PlanTree tree, CompilePlanTree(patterns, tree_options));
+    SYSKIT_ASSIGN_OR_RETURN(std::vector<uint64_t> counts, CountPlanTree(graph, tree, options.mine));
+    partial.words.insert(partial.words.end(), counts.begin(), counts.end());
     return partial;
   }
   for (const Pattern& pattern : patterns) {

@@ -1,5 +1,6 @@
 // `syskit mine count|plan`: count (or list) pattern matches in a graph, and
 // print the compiled schedule of a pattern.
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
@@ -18,6 +19,7 @@
 #include "syskit/mine/mpi_session.h"
 #include "syskit/mine/pattern.h"
 #include "syskit/mine/plan.h"
+#include "syskit/mine/plan_tree.h"
 
 namespace syskit::mine::tools {
 namespace {
@@ -288,6 +290,19 @@ int RunPlan(const std::string& graph_path, const std::string& spec, Induced indu
   } else {
     std::printf("# cost model: default statistics n=%.0f average_degree=%.2f (pass --graph)\n",
                 compile.stats.vertices, compile.stats.average_degree);
+  }
+  if (patterns->size() > 1 && std::none_of(patterns->begin(), patterns->end(),
+                                           [](const Pattern& p) { return p.labelled(); })) {
+    // Several unlabelled patterns run as one merged tree (`count` does the
+    // same unless the 3-/4-motif formulas apply).
+    Timer timer;
+    TreeCompileOptions tree_options;
+    tree_options.compile = compile;
+    Result<PlanTree> tree = CompilePlanTree(*patterns, tree_options);
+    if (!tree.ok()) return flags::ReportUsageError(kTool, tree.status().message());
+    std::printf("%s", tree->ToString().c_str());
+    std::printf("# compile_seconds=%.6f\n", timer.ElapsedSeconds());
+    return flags::kExitOk;
   }
   for (const Pattern& pattern : *patterns) {
     Timer timer;

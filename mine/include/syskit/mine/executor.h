@@ -87,6 +87,10 @@ struct CountOptions {
   // unlabelled), derive the counts from per-edge triangle counts, degrees,
   // 4-cycles and 4-cliques (motif_counter.h) instead of one plan each.
   bool motif_formulas = true;
+  // Otherwise, when several unlabelled patterns are requested, compile them
+  // into one plan tree sharing common loop prefixes (plan_tree.h) and count
+  // them in one pass (default on); off runs one plan per pattern.
+  bool share_prefixes = true;
 };
 
 // Compiles each pattern with the graph's statistics and counts it. Errors as
