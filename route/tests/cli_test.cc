@@ -1,8 +1,11 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <fstream>
+#include <thread>
 
+#include "syskit/route/edge_balancer.h"
 #include "syskit/route/instances.h"
 #include "syskit/route/state_json.h"
 #include "syskit/testing/command.h"
@@ -117,6 +120,64 @@ TEST(Cli, SimulateWritesCsvPlotsAndSummary) {
   // 24 epochs + header.
   const std::string csv = ReadWholeFile(dir.File("sim") + "/epochs.csv");
   EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 25);
+}
+
+// Reads "key=<port>" from a file a background server writes, waiting up to 5 s.
+int WaitForPort(const std::string& path) {
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    const std::string text = ReadWholeFile(path);
+    const size_t at = text.find("port=");
+    if (at != std::string::npos && text.find('\n', at) != std::string::npos) {
+      return std::atoi(text.c_str() + at + 5);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return 0;
+}
+
+TEST(Cli, ServeEdgeRoutesByThePipelineConfig) {
+  testing::TempDir dir;
+  const auto state = WriteState(dir, "state.json", GoodState());
+  const std::string config = dir.File("config.json");
+  ASSERT_EQ(RunCommand(kBinary + " route pipeline --input=" + state + " --out=" + config).exit_code,
+            0);
+  std::string backends;
+  for (int d = 0; d < 4; ++d) {
+    const std::string out = dir.File("frontend" + std::to_string(d));
+    ASSERT_EQ(std::system((kBinary + " route serve-frontend --dc=dc" + std::to_string(d) +
+                           " --duration=6 >" + out + " 2>&1 &")
+                              .c_str()),
+              0);
+    const int port = WaitForPort(out);
+    ASSERT_GT(port, 0);
+    backends += (d ? "," : "") + std::string("dc") + std::to_string(d) + "=" + std::to_string(port);
+  }
+  const std::string edge_out = dir.File("edge");
+  ASSERT_EQ(std::system((kBinary + " route serve-edge --edge=edge0 --config=" + config +
+                         " --backends=" + backends + " --nearest=dc3 --duration=4 >" + edge_out +
+                         " 2>" + dir.File("edge_err") + " &")
+                            .c_str()),
+            0);
+  const int port = WaitForPort(edge_out);
+  ASSERT_GT(port, 0);
+  // The configuration is loaded on start; wait for the log line.
+  for (int attempt = 0; attempt < 60; ++attempt) {
+    if (ReadWholeFile(dir.File("edge_err")).find("loaded") != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  Result<ParsedConfig> parsed = ParseRoutingConfigJson(ReadWholeFile(config));
+  ASSERT_TRUE(parsed.ok());
+  for (int bucket = 0; bucket < (1 << 14); bucket += 997) {
+    auto reply =
+        HttpGet(static_cast<uint16_t>(port), "/", "taiji_bucket=" + std::to_string(bucket));
+    ASSERT_TRUE(reply.ok()) << reply.status();
+    const std::string expected = parsed->dcs[parsed->dc_of_bucket[0][bucket]];
+    EXPECT_NE(reply->find("dc=" + expected + " "), std::string::npos) << bucket << *reply;
+  }
+  auto first = HttpGet(static_cast<uint16_t>(port), "/?user=bob", "");
+  ASSERT_TRUE(first.ok());
+  EXPECT_NE(first->find("dc=dc3 "), std::string::npos) << *first;
+  EXPECT_NE(first->find("Set-Cookie: taiji_bucket="), std::string::npos) << *first;
 }
 
 }  // namespace

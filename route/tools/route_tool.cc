@@ -16,6 +16,9 @@
 
 namespace syskit::route::tools {
 
+int ServeEdgeMain(int argc, const char* const* argv);
+int ServeFrontendMain(int argc, const char* const* argv);
+
 namespace {
 
 constexpr const char* kTool = "syskit route";
@@ -201,20 +204,25 @@ int SimulateMain(int argc, const char* const* argv) {
 
 int RouteMain(int argc, const char* const* argv) {
   const std::string usage =
-      "usage: syskit route solve|pipeline|simulate [--flags] (--help on each)";
+      "usage: syskit route solve|pipeline|simulate|serve-edge|serve-frontend [--flags] (--help on "
+      "each)";
   if (argc < 2) return flags::ReportUsageError(kTool, usage);
   const std::string command = argv[1];
   if (command == "--help" || command == "-h") {
     std::printf(
         "%s\n  solve       one epoch: routing table and moves\n  pipeline    "
         "table -> bucket-range routing configuration\n  simulate    simulated day: "
-        "CSV, SVG plots, key=value summary\n",
+        "CSV, SVG plots, key=value summary\n  serve-edge  HTTP/1.1 edge load "
+        "balancer (reverse proxy, hot reload)\n  serve-frontend  tiny frontend that sets the "
+        "bucket cookie\n",
         usage.c_str());
     return flags::kExitOk;
   }
   if (command == "solve") return SolveMain(argc - 1, argv + 1);
   if (command == "pipeline") return PipelineMain(argc - 1, argv + 1);
   if (command == "simulate") return SimulateMain(argc - 1, argv + 1);
+  if (command == "serve-edge") return ServeEdgeMain(argc - 1, argv + 1);
+  if (command == "serve-frontend") return ServeFrontendMain(argc - 1, argv + 1);
   return flags::ReportUsageError(kTool, "unknown command \"" + command + "\"; " + usage);
 }
 
