@@ -1,0 +1,191 @@
+// racecheck_bench: TSVD against two baselines on the kernel suite, side by
+// side in one driver run:
+//   tsvd    learned delays (near misses, HB inference, decay, trap file)
+//   random  DataCollider-style: each call delayed with probability 0.05 for
+//           0..delay_ms, through the same runtime hooks and trap check
+//   tsan    the kernels built with g++ -fsanitize=thread, runtime off
+// Each tool gets two runs per buggy kernel (trap file carried over for
+// tsvd), and two runs of every locked and ordered twin (false reports).
+// overhead = median wall time of the locked twins (heavy config: many calls,
+// no spacing) under the tool / uninstrumented; for tsvd and random it is
+// measured with delays off (hook cost), and overhead_with_delays with them.
+//
+//   racecheck_bench [--delay_ms=20] [--trials=3] [--seed=1] [--tools=tsvd,random,tsan]
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "syskit/core/bench.h"
+#include "syskit/core/env.h"
+#include "syskit/core/flags.h"
+#include "syskit/racecheck/harness.h"
+
+namespace syskit::racecheck {
+namespace {
+
+const char* const kKernels[] = {
+    "push_back",     "check_then_act", "lazy_init",  "iterate_while_modify",
+    "string_append", "work_stealing",  "wrong_lock", "once_per_run"};
+
+struct Setup {
+  std::string kernels_bin;
+  std::string tsan_bin;
+  std::string work_dir;
+  int64_t delay_ms = 20;
+  int trials = 3;
+  uint64_t seed = 1;
+  double timeout = 120;
+};
+
+// Runs `command` under `mode` for `runs` runs in a fresh directory.
+std::vector<RunOutcome> Run(const Setup& setup, const std::string& mode, int64_t delay_ms, int runs,
+                            const std::vector<std::string>& command, const std::string& tag) {
+  HarnessOptions options;
+  options.mode = mode;
+  options.runs = runs;
+  options.delay_ms = delay_ms;
+  options.seed = setup.seed;
+  options.timeout_seconds = setup.timeout;
+  options.out_dir = setup.work_dir + "/" + tag;
+  std::filesystem::remove_all(options.out_dir);
+  options.stdout_file = options.out_dir + ".stdout";
+  options.stderr_file = options.out_dir + ".stderr";
+  Result<std::vector<RunOutcome>> outcomes = RunUnderRacecheck(options, command);
+  if (!outcomes.ok()) {
+    std::fprintf(stderr, "racecheck_bench: error: %s\n", outcomes.status().message().c_str());
+    std::exit(1);
+  }
+  return std::move(outcomes).value();
+}
+
+bool TsanWarned(const std::string& stderr_file) {
+  Result<std::string> text = ReadFileToString(Env::Default(), stderr_file);
+  return text.ok() && text->find("WARNING: ThreadSanitizer") != std::string::npos;
+}
+
+struct ToolResult {
+  int found_run1 = 0, found_run2 = 0, false_reports = 0;
+  double overhead = 0, overhead_with_delays = 0, delay_ms_total = 0, seconds = 0;
+};
+
+double TwinSeconds(const Setup& setup, const std::string& binary, const std::string& mode,
+                   int64_t delay_ms, int trial) {
+  double total = 0;
+  for (const char* kernel : kKernels) {
+    // Heavy config: 20000 calls per thread, no spacing, so hook cost shows.
+    std::vector<RunOutcome> outcomes =
+        Run(setup, mode, delay_ms, 1, {binary, kernel, "locked", "20000", "0"},
+            std::string("overhead-") + mode + "-" + kernel + "-" + std::to_string(trial));
+    total += outcomes[0].seconds;
+  }
+  return total;
+}
+
+ToolResult RunTool(const Setup& setup, const std::string& tool) {
+  ToolResult result;
+  const auto start = std::chrono::steady_clock::now();
+  const bool tsan = tool == "tsan";
+  const std::string binary = tsan ? setup.tsan_bin : setup.kernels_bin;
+  const std::string mode = tsan ? "off" : tool;
+  for (const char* kernel : kKernels) {
+    const std::string tag = tool + "-" + kernel;
+    std::vector<RunOutcome> outcomes =
+        Run(setup, mode, setup.delay_ms, tsan ? 1 : 2, {binary, kernel, "buggy"}, tag + "-1");
+    bool run1, run2;
+    if (tsan) {
+      // Two independent runs (TSan carries nothing between runs).
+      run1 = TsanWarned(setup.work_dir + "/" + tag + "-1.stderr");
+      Run(setup, mode, setup.delay_ms, 1, {binary, kernel, "buggy"}, tag + "-2");
+      run2 = run1 || TsanWarned(setup.work_dir + "/" + tag + "-2.stderr");
+    } else {
+      run1 = !outcomes[0].reports.empty();
+      run2 = run1 || !outcomes[1].reports.empty();
+      for (const RunOutcome& outcome : outcomes) {
+        result.delay_ms_total += outcome.stats.delay_us_total / 1000.0;
+      }
+    }
+    result.found_run1 += run1;
+    result.found_run2 += run2;
+    for (const char* variant : {"locked", "ordered"}) {
+      const std::string twin_tag = tool + "-" + kernel + "-" + variant;
+      std::vector<RunOutcome> twins =
+          Run(setup, mode, setup.delay_ms, 2, {binary, kernel, variant}, twin_tag);
+      if (tsan) {
+        result.false_reports += TsanWarned(setup.work_dir + "/" + twin_tag + ".stderr");
+      } else {
+        for (const RunOutcome& twin : twins) {
+          result.false_reports += static_cast<int>(twin.reports.size());
+          result.delay_ms_total += twin.stats.delay_us_total / 1000.0;
+        }
+      }
+    }
+  }
+  std::vector<double> ratios, ratios_with_delays;
+  for (int trial = 0; trial < setup.trials; ++trial) {
+    const double base = TwinSeconds(setup, setup.kernels_bin, "off", 0, trial);
+    if (tsan) {
+      ratios.push_back(TwinSeconds(setup, setup.tsan_bin, "off", 0, trial) / base);
+    } else {
+      ratios.push_back(TwinSeconds(setup, setup.kernels_bin, mode, 0, trial) / base);
+      ratios_with_delays.push_back(
+          TwinSeconds(setup, setup.kernels_bin, mode, setup.delay_ms, trial) / base);
+    }
+  }
+  result.overhead = bench::Median(ratios);
+  result.overhead_with_delays = tsan ? result.overhead : bench::Median(ratios_with_delays);
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return result;
+}
+
+}  // namespace
+}  // namespace syskit::racecheck
+
+int main(int argc, char** argv) {
+  using namespace syskit::racecheck;
+  auto app =
+      syskit::flags::NewApp("racecheck_bench", "TSVD vs random delays vs TSan on the kernel suite");
+  Setup setup;
+  std::string tools = "tsvd,random,tsan";
+  app->add_option("--delay_ms", setup.delay_ms, "TSVD delay; random draws 0..this");
+  app->add_option("--trials", setup.trials, "overhead trials (median)");
+  app->add_option("--seed", setup.seed, "runtime seed");
+  app->add_option("--tools", tools, "comma-separated: tsvd, random, tsan");
+  if (auto code = syskit::flags::Parse(*app, argc, argv)) return *code;
+
+  const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe");
+  setup.kernels_bin = (self.parent_path() / "racecheck_kernels").string();
+  setup.tsan_bin = (self.parent_path() / "racecheck_kernels_tsan").string();
+  char work[] = "/tmp/racecheck-bench-XXXXXX";
+  if (::mkdtemp(work) == nullptr) return 1;
+  setup.work_dir = work;
+  syskit::bench::PrintHeader(
+      "racecheck_bench",
+      "kernels=8 delay_ms=" + std::to_string(setup.delay_ms) + " random=p0.05,0-" +
+          std::to_string(setup.delay_ms) + "ms trials=" + std::to_string(setup.trials) +
+          " seed=" + std::to_string(setup.seed) + " (shared machine; wall-clock ratios)");
+  std::string list = tools + ",";
+  for (size_t comma; (comma = list.find(',')) != std::string::npos; list.erase(0, comma + 1)) {
+    const std::string tool = list.substr(0, comma);
+    if (tool.empty()) continue;
+    if (tool != "tsvd" && tool != "random" && tool != "tsan") {
+      return syskit::flags::ReportUsageError("racecheck_bench", "unknown tool \"" + tool + "\"");
+    }
+    if (tool == "tsan" && ::access(setup.tsan_bin.c_str(), X_OK) != 0) {
+      std::printf("tool=tsan skipped=1 reason=\"%s not built (-fsanitize=thread unavailable)\"\n",
+                  setup.tsan_bin.c_str());
+      continue;
+    }
+    ToolResult r = RunTool(setup, tool);
+    std::printf(
+        "tool=%s kernels=8 found_run1=%d found_run2=%d false_reports=%d overhead=%.2f "
+        "overhead_with_delays=%.2f delay_ms_total=%.0f seconds=%.1f\n",
+        tool.c_str(), r.found_run1, r.found_run2, r.false_reports, r.overhead,
+        r.overhead_with_delays, r.delay_ms_total, r.seconds);
+    std::fflush(stdout);
+  }
+  std::filesystem::remove_all(setup.work_dir);
+  return 0;
+}

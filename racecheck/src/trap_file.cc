@@ -1,0 +1,103 @@
+// Trap and bug files (TSVD section 3.4, "across runs"): JSON, replaced
+// atomically so readers see the old or the new content, never a mix.
+#include "syskit/racecheck/trap_file.h"
+
+#include <nlohmann/json.hpp>
+
+#include "syskit/core/env.h"
+
+namespace syskit::racecheck {
+namespace {
+
+Result<nlohmann::json> ReadJsonArray(const std::string& path, const char* key) {
+  Env* env = Env::Default();
+  if (!env->FileExists(path)) return nlohmann::json::array();
+  SYSKIT_ASSIGN_OR_RETURN(std::string text, ReadFileToString(env, path));
+  nlohmann::json document = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (document.is_discarded()) return InvalidArgumentError(path + ": malformed JSON");
+  if (!document.is_object() || !document.contains(key) || !document[key].is_array()) {
+    return InvalidArgumentError(path + ": expected {\"" + key + "\": [...]}");
+  }
+  return document[key];
+}
+
+Result<std::string> SiteField(const nlohmann::json& entry, const char* key,
+                              const std::string& where) {
+  if (!entry.contains(key) || !entry[key].is_string() || entry[key].get<std::string>().empty()) {
+    return InvalidArgumentError(where + ": expected a non-empty string \"" + key + "\"");
+  }
+  return entry[key].get<std::string>();
+}
+
+Result<uint32_t> HitsField(const nlohmann::json& entry, const char* key, const std::string& where) {
+  if (!entry.contains(key)) return 0u;
+  if (!entry[key].is_number_unsigned() || entry[key].get<uint64_t>() > UINT32_MAX) {
+    return InvalidArgumentError(where + ": \"" + key + "\" must be an unsigned 32-bit count");
+  }
+  return entry[key].get<uint32_t>();
+}
+
+}  // namespace
+
+Result<std::vector<TrapPair>> ReadTrapFile(const std::string& path) {
+  SYSKIT_ASSIGN_OR_RETURN(nlohmann::json entries, ReadJsonArray(path, "pairs"));
+  std::vector<TrapPair> pairs;
+  for (size_t p = 0; p < entries.size(); ++p) {
+    const std::string where = path + ": pairs[" + std::to_string(p) + "]";
+    const nlohmann::json& entry = entries[p];
+    if (!entry.is_object()) return InvalidArgumentError(where + ": expected an object");
+    TrapPair pair;
+    SYSKIT_ASSIGN_OR_RETURN(pair.first, SiteField(entry, "first", where));
+    SYSKIT_ASSIGN_OR_RETURN(pair.second, SiteField(entry, "second", where));
+    SYSKIT_ASSIGN_OR_RETURN(pair.first_hits, HitsField(entry, "first_hits", where));
+    SYSKIT_ASSIGN_OR_RETURN(pair.second_hits, HitsField(entry, "second_hits", where));
+    const std::string state = entry.value("state", std::string("dangerous"));
+    if (state == "dangerous") {
+      pair.state = TrapPair::State::kDangerous;
+    } else if (state == "happens_before") {
+      pair.state = TrapPair::State::kHappensBefore;
+    } else {
+      return InvalidArgumentError(where + ": unknown state \"" + state +
+                                  "\" (expected dangerous or happens_before)");
+    }
+    pairs.push_back(std::move(pair));
+  }
+  return pairs;
+}
+
+Status WriteTrapFile(const std::string& path, const std::vector<TrapPair>& pairs) {
+  nlohmann::json entries = nlohmann::json::array();
+  for (const TrapPair& pair : pairs) {
+    entries.push_back(
+        {{"first", pair.first},
+         {"second", pair.second},
+         {"first_hits", pair.first_hits},
+         {"second_hits", pair.second_hits},
+         {"state", pair.state == TrapPair::State::kDangerous ? "dangerous" : "happens_before"}});
+  }
+  nlohmann::json document = {{"version", 1}, {"pairs", entries}};
+  return WriteFileAtomically(Env::Default(), document.dump(1) + "\n", path);
+}
+
+Result<std::vector<BugPair>> ReadBugFile(const std::string& path) {
+  SYSKIT_ASSIGN_OR_RETURN(nlohmann::json entries, ReadJsonArray(path, "bugs"));
+  std::vector<BugPair> bugs;
+  for (size_t b = 0; b < entries.size(); ++b) {
+    const std::string where = path + ": bugs[" + std::to_string(b) + "]";
+    if (!entries[b].is_object()) return InvalidArgumentError(where + ": expected an object");
+    BugPair bug;
+    SYSKIT_ASSIGN_OR_RETURN(bug.first, SiteField(entries[b], "first", where));
+    SYSKIT_ASSIGN_OR_RETURN(bug.second, SiteField(entries[b], "second", where));
+    bugs.push_back(std::move(bug));
+  }
+  return bugs;
+}
+
+Status WriteBugFile(const std::string& path, const std::vector<BugPair>& bugs) {
+  nlohmann::json entries = nlohmann::json::array();
+  for (const BugPair& bug : bugs) entries.push_back({{"first", bug.first}, {"second", bug.second}});
+  nlohmann::json document = {{"version", 1}, {"bugs", entries}};
+  return WriteFileAtomically(Env::Default(), document.dump(1) + "\n", path);
+}
+
+}  // namespace syskit::racecheck

@@ -1,0 +1,312 @@
+// Kernel suite: see kernels.h. Every kernel starts two threads behind a
+// latch, so they run concurrently, and spaces its calls with a little
+// simulated work so calls are near misses, not overlaps, until TSVD's delays
+// make them overlap. Buggy kernels are written so that an overlap never
+// corrupts the container badly enough to crash (e.g. a thief only steals when
+// the deque holds several tasks), so the suite can also run untrapped and
+// under ThreadSanitizer.
+#include "kernels.h"
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <latch>
+#include <mutex>
+#include <random>
+#include <thread>
+
+#include "syskit/racecheck/containers.h"
+
+namespace syskit::racecheck::kernels {
+namespace {
+
+// Simulated work between calls: a jittered busy wait (sleeping would hand
+// the core to the other thread and serialise the kernel on 2 cores).
+class Work {
+ public:
+  Work(const KernelConfig& config, uint64_t stream)
+      : spacing_us_(config.spacing_us), rng_(config.seed * 1000003 + stream) {}
+  void operator()() {
+    if (spacing_us_ <= 0) return;
+    std::uniform_int_distribution<int64_t> jitter(spacing_us_ / 2, spacing_us_ * 3 / 2);
+    const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(jitter(rng_));
+    while (std::chrono::steady_clock::now() < until) {
+    }
+  }
+
+ private:
+  int64_t spacing_us_;
+  std::mt19937_64 rng_;
+};
+
+// Strict alternation of two threads, by a condition variable or an atomic
+// flag: each handoff is a happens-before edge.
+class Turns {
+ public:
+  explicit Turns(bool use_atomic) : use_atomic_(use_atomic) {}
+  void Wait(int me) {
+    if (use_atomic_) {
+      while (turn_atomic_.load(std::memory_order_acquire) != me) std::this_thread::yield();
+      return;
+    }
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [&] { return turn_ == me; });
+  }
+  void Pass(int next) {
+    if (use_atomic_) {
+      turn_atomic_.store(next, std::memory_order_release);
+      return;
+    }
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      turn_ = next;
+    }
+    cv_.notify_all();
+  }
+
+ private:
+  bool use_atomic_;
+  std::atomic<int> turn_atomic_{0};
+  std::mutex mu_;
+  std::condition_variable cv_;
+  int turn_ = 0;
+};
+
+// Runs body(thread, work) on two threads. kLocked wraps each step in one
+// mutex; kOrdered alternates the threads with `turns`, or with join when
+// `join_ordered` (thread 1 starts after thread 0 has finished).
+template <class Step>
+void TwoThreads(Variant variant, const KernelConfig& config, bool use_atomic, bool join_ordered,
+                Step step) {
+  std::mutex mu;
+  Turns turns(use_atomic);
+  std::latch start(2);
+  auto body = [&](int thread) {
+    Work work(config, static_cast<uint64_t>(thread));
+    if (!(variant == Variant::kOrdered && join_ordered)) start.arrive_and_wait();
+    for (int i = 0; i < config.iterations; ++i) {
+      work();
+      if (variant == Variant::kLocked) {
+        std::lock_guard<std::mutex> lock(mu);
+        step(thread, i);
+      } else if (variant == Variant::kOrdered && !join_ordered) {
+        turns.Wait(thread);
+        step(thread, i);
+        turns.Pass(1 - thread);
+      } else {
+        step(thread, i);
+      }
+    }
+  };
+  if (variant == Variant::kOrdered && join_ordered) {
+    std::thread first(body, 0);
+    first.join();
+    std::thread second(body, 1);
+    second.join();
+    return;
+  }
+  std::thread first(body, 0);
+  std::thread second(body, 1);
+  first.join();
+  second.join();
+}
+
+// Unsynchronised push_back from two threads (e.g. a shared result vector).
+void PushBack(Variant variant, const KernelConfig& config) {
+  racecheck::vector<int> results;
+  TwoThreads(variant, config, false, false, [&](int thread, int i) { results.push_back(i); });
+}
+
+// Check-then-act on a map: count(), then operator[] or erase.
+void CheckThenAct(Variant variant, const KernelConfig& config) {
+  racecheck::unordered_map<int, int> cache;
+  TwoThreads(variant, config, true, false, [&](int thread, int i) {
+    const int key = i % 4;
+    if (cache.count(key) == 0) {
+      cache[key] = i;
+    } else if (thread == 1) {
+      cache.erase(key);
+    }
+  });
+}
+
+// Lazy initialisation of a shared table that one thread invalidates now
+// and then: `if (table.empty()) fill(table)` races with lookups.
+void LazyInit(Variant variant, const KernelConfig& config) {
+  racecheck::map<int, int> table;
+  TwoThreads(variant, config, false, true, [&](int thread, int i) {
+    if (table.empty()) {
+      for (int key = 0; key < 4; ++key) table.insert({key, key * key});
+    }
+    auto found = table.find(i % 4);
+    (void)found;
+    if (thread == 0 && i % 3 == 2) table.clear();
+  });
+}
+
+// Iterating over a list while another thread appends and trims it.
+void IterateWhileModify(Variant variant, const KernelConfig& config) {
+  racecheck::list<int> items;
+  std::atomic<long> sum{0};
+  TwoThreads(variant, config, false, false, [&](int thread, int i) {
+    if (thread == 0) {
+      long local = 0;
+      for (int item : items) local += item;
+      sum += local;
+    } else {
+      items.push_back(i);
+      if (items.size() > 16) items.pop_front();
+    }
+  });
+}
+
+// StringBuffer-style append: sb.append(other) reads other's length and then
+// copies it while another thread modifies `other`.
+void StringAppend(Variant variant, const KernelConfig& config) {
+  racecheck::string buffer;
+  racecheck::string other;
+  other.append(std::string_view("seed"));
+  TwoThreads(variant, config, true, false, [&](int thread, int i) {
+    if (thread == 0) {
+      buffer.append(other);
+      if (buffer.size() > 4096) buffer.clear();
+    } else {
+      other += "x";
+      if (other.size() > 32) other.clear();
+    }
+  });
+}
+
+// Work-stealing deque without the lock: the owner pushes and pops at the
+// back, a thief steals from the front.
+void WorkStealing(Variant variant, const KernelConfig& config) {
+  racecheck::deque<int> tasks;
+  for (int task = 0; task < 8; ++task) tasks.push_back(task);
+  TwoThreads(variant, config, false, false, [&](int thread, int i) {
+    if (thread == 0) {
+      tasks.push_back(i);
+      if (i % 2 == 1) tasks.pop_back();
+    } else if (tasks.size() > 4) {
+      tasks.pop_front();
+    }
+  });
+}
+
+// Readers and writers each hold a lock, but not the same one.
+void WrongLock(Variant variant, const KernelConfig& config) {
+  racecheck::map<int, int> index;
+  std::mutex reader_mu, writer_mu;
+  TwoThreads(variant, config, false, true, [&](int thread, int i) {
+    if (thread == 0) {
+      std::lock_guard<std::mutex> lock(reader_mu);
+      auto found = index.find(i % 8);
+      (void)found;
+    } else {
+      std::lock_guard<std::mutex> lock(writer_mu);
+      index[i % 8] = i;
+    }
+  });
+}
+
+// A race that can happen at most once per run, and only in a rare
+// interleaving: the writer inserts once and then logs under a mutex; the
+// reader logs under the same mutex and then looks up. Usually the log mutex
+// orders the two calls (so ThreadSanitizer sees no race), but nothing
+// guarantees the writer goes first. Found in run 2 from the trap file.
+void OncePerRun(Variant variant, const KernelConfig& config) {
+  racecheck::map<int, int> settings;
+  std::mutex log_mu;
+  std::mutex mu;
+  std::atomic<bool> published{false};
+  std::latch start(2);
+  int log_lines = 0;
+  std::thread writer([&] {
+    start.arrive_and_wait();
+    {
+      std::unique_lock<std::mutex> lock(mu, std::defer_lock);
+      if (variant == Variant::kLocked) lock.lock();
+      settings.insert({1, 42});
+    }
+    published.store(true, std::memory_order_release);
+    std::lock_guard<std::mutex> lock(log_mu);
+    ++log_lines;
+  });
+  std::thread reader([&] {
+    start.arrive_and_wait();
+    Work work(config, 7);
+    for (int step = 0; step < 4; ++step) work();  // the writer usually wins
+    {
+      std::lock_guard<std::mutex> lock(log_mu);
+      ++log_lines;
+    }
+    if (variant == Variant::kOrdered) {
+      while (!published.load(std::memory_order_acquire)) std::this_thread::yield();
+    }
+    std::unique_lock<std::mutex> lock(mu, std::defer_lock);
+    if (variant == Variant::kLocked) lock.lock();
+    auto found = settings.find(1);
+    (void)found;
+  });
+  writer.join();
+  reader.join();
+}
+
+}  // namespace
+
+const std::vector<Kernel>& AllKernels() {
+  static const std::vector<Kernel> kernels = {
+      {"push_back", "unsynchronised push_back from two threads", "condition-variable handshake",
+       &PushBack},
+      {"check_then_act", "check-then-act on unordered_map (count, then operator[])",
+       "atomic flag handshake", &CheckThenAct},
+      {"lazy_init", "lazy initialisation of a shared table", "join", &LazyInit},
+      {"iterate_while_modify", "iterating a list while another thread modifies it",
+       "condition-variable handshake", &IterateWhileModify},
+      {"string_append", "StringBuffer-style append(other) while other changes",
+       "atomic flag handshake", &StringAppend},
+      {"work_stealing", "work-stealing deque: owner pop_back vs thief pop_front",
+       "condition-variable handshake", &WorkStealing},
+      {"wrong_lock", "readers and writers holding different locks", "join", &WrongLock},
+      {"once_per_run", "a once-per-run race hidden by an incidental lock order", "atomic flag",
+       &OncePerRun},
+  };
+  return kernels;
+}
+
+Status RunKernel(const std::string& name, Variant variant, const KernelConfig& config) {
+  for (const Kernel& kernel : AllKernels()) {
+    if (name == kernel.name) {
+      kernel.run(variant, config);
+      return Status::OK();
+    }
+  }
+  return InvalidArgumentError("unknown kernel \"" + name + "\"");
+}
+
+Status ParseVariant(const std::string& text, Variant* variant) {
+  if (text == "buggy") {
+    *variant = Variant::kBuggy;
+  } else if (text == "locked") {
+    *variant = Variant::kLocked;
+  } else if (text == "ordered") {
+    *variant = Variant::kOrdered;
+  } else {
+    return InvalidArgumentError("unknown variant \"" + text +
+                                "\" (expected buggy, locked, ordered)");
+  }
+  return Status::OK();
+}
+
+const char* VariantName(Variant variant) {
+  switch (variant) {
+    case Variant::kBuggy:
+      return "buggy";
+    case Variant::kLocked:
+      return "locked";
+    case Variant::kOrdered:
+      return "ordered";
+  }
+  return "?";
+}
+
+}  // namespace syskit::racecheck::kernels

@@ -1,0 +1,258 @@
+#include "syskit/racecheck/runtime.h"
+
+#include <gtest/gtest.h>
+
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "syskit/racecheck/trap_file.h"
+#include "syskit/testing/temp_dir.h"
+#include "test_util.h"
+
+namespace syskit::racecheck {
+namespace {
+
+using testing_util::Spin;
+using testing_util::TwoThreads;
+
+const OpId kWrite = RegisterOp("test::Object", "write");
+const OpId kRead = RegisterOp("test::Object", "read");
+
+Options FastOptions() {
+  Options options;
+  options.delay_us = 20'000;
+  return options;
+}
+
+TEST(Runtime, OffCostsNothingAndRecordsNothing) {
+  Options options;
+  options.mode = Mode::kOff;
+  ASSERT_TRUE(Start(options).ok());
+  int object = 0;
+  OnCall(&object, kWrite, true);
+  EXPECT_FALSE(Enabled());
+  Result<Stats> stats = Stop();
+  ASSERT_TRUE(stats.ok());
+  EXPECT_EQ(stats->calls, 0u);
+}
+
+TEST(Runtime, ConflictingWritesAreReportedWithBothSides) {
+  ASSERT_TRUE(Start(FastOptions()).ok());
+  int object = 0;
+  TwoThreads(
+      40, 300, [&](int) { OnCall(&object, kWrite, true); },
+      [&](int) { OnCall(&object, kRead, false); });
+  Result<Stats> stats = Stop();
+  ASSERT_TRUE(stats.ok());
+  std::vector<Report> reports = TakeReports();
+  ASSERT_FALSE(reports.empty());
+  EXPECT_GT(stats->near_misses, 0u);
+  EXPECT_GT(stats->delays, 0u);
+  EXPECT_EQ(stats->reports, reports.size());
+  const Report& report = reports[0];
+  EXPECT_NE(report.trapped.thread, report.arriving.thread);
+  EXPECT_TRUE(report.trapped.is_write || report.arriving.is_write);
+  EXPECT_NE(report.trapped.site.key.find("runtime_test.cc:"), std::string::npos);
+  EXPECT_FALSE(report.trapped.stack.empty());
+  EXPECT_FALSE(report.arriving.stack.empty());
+  // One report per pair of locations: the pair is not reported again.
+  EXPECT_LE(reports.size(), 3u);
+}
+
+TEST(Runtime, ReadsNeverConflict) {
+  ASSERT_TRUE(Start(FastOptions()).ok());
+  int object = 0;
+  TwoThreads(
+      40, 300, [&](int) { OnCall(&object, kRead, false); },
+      [&](int) { OnCall(&object, kRead, false); });
+  Result<Stats> stats = Stop();
+  ASSERT_TRUE(stats.ok());
+  EXPECT_EQ(stats->near_misses, 0u);
+  EXPECT_EQ(stats->delays, 0u);
+  EXPECT_TRUE(TakeReports().empty());
+}
+
+TEST(Runtime, DifferentObjectsNeverConflict) {
+  ASSERT_TRUE(Start(FastOptions()).ok());
+  int first = 0, second = 0;
+  TwoThreads(
+      40, 300, [&](int) { OnCall(&first, kWrite, true); },
+      [&](int) { OnCall(&second, kWrite, true); });
+  Result<Stats> stats = Stop();
+  ASSERT_TRUE(stats.ok());
+  EXPECT_EQ(stats->near_misses, 0u);
+  EXPECT_TRUE(TakeReports().empty());
+}
+
+TEST(Runtime, NoNearMissOutsideConcurrentPhase) {
+  for (bool busy_in_between : {false, true}) {
+    Options options = FastOptions();
+    options.window_us = 5'000'000;
+    ASSERT_TRUE(Start(options).ok());
+    int object = 0, other = 0;
+    std::thread([&] { OnCall(&object, kWrite, true); }).join();
+    std::thread([&] {
+      // 32 calls fill the global ring with this thread only: the first
+      // thread's access is then from an earlier, finished phase.
+      if (busy_in_between) {
+        for (int i = 0; i < 32; ++i) OnCall(&other, kWrite, true);
+      }
+      OnCall(&object, kWrite, true);
+    }).join();
+    Result<Stats> stats = Stop();
+    ASSERT_TRUE(stats.ok());
+    EXPECT_EQ(stats->near_misses, busy_in_between ? 0u : 1u) << busy_in_between;
+  }
+}
+
+TEST(Runtime, AddressReuseIsANewObject) {
+  for (bool destroy : {false, true}) {
+    Options options = FastOptions();
+    options.window_us = 5'000'000;
+    ASSERT_TRUE(Start(options).ok());
+    int object = 0;
+    std::mutex mu;
+    std::condition_variable cv;
+    int step = 0;
+    std::thread first([&] {
+      OnCall(&object, kWrite, true);
+      if (destroy) OnDestroy(&object);
+      std::lock_guard<std::mutex> lock(mu);
+      step = 1;
+      cv.notify_all();
+    });
+    std::thread second([&] {
+      std::unique_lock<std::mutex> lock(mu);
+      cv.wait(lock, [&] { return step == 1; });
+      OnCall(&object, kWrite, true);
+    });
+    first.join();
+    second.join();
+    Result<Stats> stats = Stop();
+    ASSERT_TRUE(stats.ok());
+    EXPECT_EQ(stats->near_misses, destroy ? 0u : 1u) << "destroy=" << destroy;
+  }
+}
+
+TEST(Runtime, HappensBeforeInferencePrunesHandshakePairs) {
+  ASSERT_TRUE(Start(FastOptions()).ok());
+  int object = 0;
+  std::mutex mu;
+  std::condition_variable cv;
+  int turn = 0;
+  auto player = [&](int me, OpId op, bool write) {
+    for (int round = 0; round < 30; ++round) {
+      std::unique_lock<std::mutex> lock(mu);
+      cv.wait(lock, [&] { return turn == me; });
+      lock.unlock();
+      OnCall(&object, op, write);
+      lock.lock();
+      turn = 1 - me;
+      cv.notify_all();
+    }
+  };
+  std::thread first(player, 0, kWrite, true);
+  std::thread second(player, 1, kRead, false);
+  first.join();
+  second.join();
+  Result<Stats> stats = Stop();
+  ASSERT_TRUE(stats.ok());
+  EXPECT_TRUE(TakeReports().empty());
+  EXPECT_GT(stats->dangerous_pairs, 0u);
+  EXPECT_GE(stats->hb_pruned_pairs, 1u);
+  // Without the inference every one of the 60 calls would be delayed.
+  EXPECT_LE(stats->delays, 6u);
+}
+
+TEST(Runtime, DecayRetiresPairsThatNeverOverlap) {
+  Options options = FastOptions();
+  options.delay_us = 2'000;
+  options.window_us = 5'000'000;
+  ASSERT_TRUE(Start(options).ok());
+  int object = 0;
+  std::thread reader([&] { OnCall(&object, kRead, false); });
+  reader.join();
+  // The writer's first call is a near miss with the finished reader; its
+  // later traps can never catch anyone.
+  std::thread writer([&] {
+    for (int i = 0; i < 400; ++i) OnCall(&object, kWrite, true);
+  });
+  writer.join();
+  Result<Stats> stats = Stop();
+  ASSERT_TRUE(stats.ok());
+  EXPECT_EQ(stats->dangerous_pairs, 1u);
+  EXPECT_EQ(stats->retired_pairs, 1u);
+  EXPECT_EQ(stats->delays, static_cast<uint64_t>(options.retire_after_traps));
+}
+
+TEST(Runtime, TrapFileCarriesPairsAndBugFileSuppressesRepeats) {
+  testing::TempDir dir;
+  Options options = FastOptions();
+  options.trap_file = dir.File("traps.json");
+  options.bug_file = dir.File("bugs.json");
+  int object = 0;
+  auto run = [&] {
+    EXPECT_TRUE(Start(options).ok());
+    TwoThreads(
+        30, 300, [&](int) { OnCall(&object, kWrite, true); },
+        [&](int) { OnCall(&object, kWrite, true); });
+    EXPECT_TRUE(Stop().ok());
+    return TakeReports().size();
+  };
+  EXPECT_GE(run(), 1u);
+  Result<std::vector<BugPair>> bugs = ReadBugFile(options.bug_file);
+  ASSERT_TRUE(bugs.ok());
+  EXPECT_GE(bugs->size(), 1u);
+  // Found once: never reported again.
+  EXPECT_EQ(run(), 0u);
+}
+
+TEST(Runtime, StartRejectsMalformedTrapFile) {
+  testing::TempDir dir;
+  Options options = FastOptions();
+  options.trap_file = dir.Write("traps.json", "{\"pairs\": 3}");
+  Status status = Start(options);
+  EXPECT_EQ(status.code(), StatusCode::kInvalidArgument);
+  EXPECT_FALSE(Enabled());
+}
+
+TEST(Runtime, ReportJsonRoundTrips) {
+  Report report;
+  report.trapped = {{"a.cc:1:2", "void f()"},
+                    "std::vector::push_back",
+                    true,
+                    1,
+                    {{"/bin/x", 0x1234, "f()", "a.cc:1"}}};
+  report.arriving = {{"b.cc:3:4", "void g()"}, "std::vector::size", false, 2, {}};
+  report.object_generation = 3;
+  report.from_trap_file = true;
+  Result<Report> back = ReportFromJson(ReportToJson(report));
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(back->trapped.site.key, "a.cc:1:2");
+  EXPECT_EQ(back->trapped.stack[0].offset, 0x1234u);
+  EXPECT_EQ(back->arriving.op, "std::vector::size");
+  EXPECT_FALSE(back->arriving.is_write);
+  EXPECT_EQ(back->object_generation, 3u);
+  EXPECT_TRUE(back->from_trap_file);
+  EXPECT_FALSE(ReportFromJson("{\"trapped\": 1}").ok());
+}
+
+TEST(Runtime, RandomModeUsesTheSameTrapCheck) {
+  Options options = FastOptions();
+  options.mode = Mode::kRandom;
+  options.random_probability = 0.5;
+  ASSERT_TRUE(Start(options).ok());
+  int object = 0;
+  TwoThreads(
+      30, 300, [&](int) { OnCall(&object, kWrite, true); },
+      [&](int) { OnCall(&object, kWrite, true); });
+  Result<Stats> stats = Stop();
+  ASSERT_TRUE(stats.ok());
+  EXPECT_EQ(stats->near_misses, 0u);  // no learning in the baseline
+  EXPECT_GT(stats->delays, 0u);
+  EXPECT_FALSE(TakeReports().empty());
+}
+
+}  // namespace
+}  // namespace syskit::racecheck

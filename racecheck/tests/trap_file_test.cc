@@ -1,0 +1,80 @@
+#include "syskit/racecheck/trap_file.h"
+
+#include <gtest/gtest.h>
+
+#include "syskit/core/env.h"
+#include "syskit/testing/temp_dir.h"
+
+namespace syskit::racecheck {
+namespace {
+
+TEST(TrapFile, RoundTripsPairs) {
+  testing::TempDir dir;
+  const std::string path = dir.File("traps.json");
+  std::vector<TrapPair> pairs = {
+      {"a.cc:1:2", "b.cc:3:4", 7, 9, TrapPair::State::kDangerous},
+      {"a.cc:1:2", "a.cc:1:2", 1, 1, TrapPair::State::kHappensBefore},
+  };
+  ASSERT_TRUE(WriteTrapFile(path, pairs).ok());
+  Result<std::vector<TrapPair>> read = ReadTrapFile(path);
+  ASSERT_TRUE(read.ok()) << read.status();
+  ASSERT_EQ(read->size(), 2u);
+  EXPECT_EQ((*read)[0].first, "a.cc:1:2");
+  EXPECT_EQ((*read)[0].second, "b.cc:3:4");
+  EXPECT_EQ((*read)[0].first_hits, 7u);
+  EXPECT_EQ((*read)[0].second_hits, 9u);
+  EXPECT_EQ((*read)[0].state, TrapPair::State::kDangerous);
+  EXPECT_EQ((*read)[1].state, TrapPair::State::kHappensBefore);
+}
+
+TEST(TrapFile, MissingFileIsEmpty) {
+  testing::TempDir dir;
+  Result<std::vector<TrapPair>> read = ReadTrapFile(dir.File("none.json"));
+  ASSERT_TRUE(read.ok());
+  EXPECT_TRUE(read->empty());
+}
+
+TEST(TrapFile, RejectsMalformedFiles) {
+  testing::TempDir dir;
+  const std::pair<const char*, const char*> cases[] = {
+      {"{\"pairs\": [", "malformed JSON"},
+      {"{\"traps\": []}", "expected {\"pairs\": [...]}"},
+      {"{\"pairs\": [{\"first\": \"a\"}]}", "pairs[0]: expected a non-empty string \"second\""},
+      {"{\"pairs\": [{\"first\": \"a\", \"second\": \"b\", \"first_hits\": -1}]}",
+       "pairs[0]: \"first_hits\" must be an unsigned 32-bit count"},
+      {"{\"pairs\": [{\"first\": \"a\", \"second\": \"b\", \"state\": \"maybe\"}]}",
+       "pairs[0]: unknown state \"maybe\" (expected dangerous or happens_before)"},
+  };
+  for (const auto& [text, message] : cases) {
+    const std::string path = dir.Write("bad.json", text);
+    Result<std::vector<TrapPair>> read = ReadTrapFile(path);
+    ASSERT_FALSE(read.ok()) << text;
+    EXPECT_EQ(read.status().message(), path + ": " + message);
+  }
+}
+
+TEST(TrapFile, ReplacesAtomicallyWithoutTempLeftovers) {
+  testing::TempDir dir;
+  const std::string path = dir.File("traps.json");
+  ASSERT_TRUE(WriteTrapFile(path, {{"x:1:1", "y:2:2", 1, 2, TrapPair::State::kDangerous}}).ok());
+  ASSERT_TRUE(WriteTrapFile(path, {}).ok());
+  Result<std::vector<TrapPair>> read = ReadTrapFile(path);
+  ASSERT_TRUE(read.ok());
+  EXPECT_TRUE(read->empty());
+  EXPECT_FALSE(Env::Default()->FileExists(path + ".tmp"));
+}
+
+TEST(BugFile, RoundTripsAndRejectsGarbage) {
+  testing::TempDir dir;
+  const std::string path = dir.File("bugs.json");
+  ASSERT_TRUE(WriteBugFile(path, {{"a:1:1", "b:2:2"}}).ok());
+  Result<std::vector<BugPair>> read = ReadBugFile(path);
+  ASSERT_TRUE(read.ok());
+  ASSERT_EQ(read->size(), 1u);
+  EXPECT_EQ((*read)[0].second, "b:2:2");
+  const std::string bad = dir.Write("bad.json", "{\"bugs\": [3]}");
+  EXPECT_EQ(ReadBugFile(bad).status().message(), bad + ": bugs[0]: expected an object");
+}
+
+}  // namespace
+}  // namespace syskit::racecheck
