@@ -123,12 +123,17 @@ class MoveEngine {
   // below `cap` and below the source's utilization, lowest latency first.
   void BalancePhase(double cap, double source_floor) {
     std::vector<int> order(num_dcs_);
+    // blocked[a]: a full scan found no improving move from a. Only a move
+    // can unblock a: its source becomes a better receiver (checked for a in
+    // O(E)), and its receiver's own utilization rises. Skipping blocked DCs
+    // gives the same sequence of moves as rescanning them.
+    std::vector<char> blocked(num_dcs_, 0);
     for (;;) {
       std::iota(order.begin(), order.end(), 0);
-      std::sort(order.begin(), order.end(), [&](int a, int b) { return util_[a] > util_[b]; });
+      std::sort(order.begin(), order.end(), [&](int a, int b) { return Before(a, b); });
       bool moved = false;
       for (int a : order) {
-        if (state_.dcs[a].drained || util_[a] <= source_floor) continue;
+        if (blocked[a] || state_.dcs[a].drained || util_[a] <= source_floor) continue;
         int best_e = -1, best_c = -1;
         double best_cost = std::numeric_limits<double>::infinity(), best_u = 0, best_amount = 0;
         for (int e = 0; e < num_edges_; ++e) {
@@ -146,14 +151,34 @@ class MoveEngine {
             }
           }
         }
-        if (best_e >= 0) {
-          Apply(best_e, a, best_c, best_amount);
-          moved = true;
-          break;
+        if (best_e < 0) {
+          blocked[a] = 1;
+          continue;
         }
+        Apply(best_e, a, best_c, best_amount);
+        blocked[best_c] = 0;
+        for (int b = 0; b < num_dcs_; ++b) {
+          if (blocked[b] && b != a && CanMoveTo(b, a, cap)) blocked[b] = 0;
+        }
+        moved = true;
+        break;
       }
       if (!moved) return;
     }
+  }
+
+  // The balance phase's source order: higher utilization first, then index.
+  bool Before(int a, int b) const { return util_[a] > util_[b] || (util_[a] == util_[b] && a < b); }
+
+  // Whether some edge has an improving balance move from a to c.
+  bool CanMoveTo(int a, int c, double cap) {
+    for (int e = 0; e < num_edges_; ++e) {
+      const double amount = Movable(e, a);
+      if (amount <= 0 || state_.edges[e].load <= 0) continue;
+      ++candidates_;
+      if (Receive(e, c, amount, cap) < util_[a] - kEps) return true;
+    }
+    return false;
   }
 
   // Moves that strictly lower the latency cost with receivers ending <= cap:
