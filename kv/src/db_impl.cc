@@ -227,7 +227,13 @@ Status DBImpl::NewLog() {
   // The new log's directory entry must be durable before a synced write in
   // it is acknowledged.
   SYSKIT_RETURN_IF_ERROR(env_->SyncDir(dir_));
-  if (log_ != nullptr) log_->Close().IgnoreError();  // every record already reached the OS
+  if (log_ != nullptr) {
+    // Syncing the old log keeps the durable WAL a prefix of the acknowledged
+    // writes: a later synced write in the new log cannot survive a power
+    // loss that drops earlier unsynced records of the old one.
+    SYSKIT_RETURN_IF_ERROR(log_->Sync());
+    log_->Close().IgnoreError();
+  }
   log_ = std::make_unique<LogWriter>(std::move(file));
   log_number_ = number;
   return Status::OK();

@@ -107,6 +107,28 @@ TEST(Recovery, SyncedWritesSurvivePowerLoss) {
   }
 }
 
+TEST(Recovery, SyncedWriteMakesEveryEarlierWriteDurable) {
+  // Unsynced writes spanning several WALs (memtable switches), then one
+  // synced write: after a power loss every earlier write is there too.
+  testing::TempDir dir;
+  FaultInjectionEnv env(Env::Default());
+  Options options;
+  options.env = &env;
+  options.write_buffer_size = 16 << 10;
+  {
+    auto db = std::move(DB::Open(options, dir.path())).value();
+    for (int n = 0; n < 500; ++n) ASSERT_TRUE(db->Put({}, KeyOf(n), std::string(200, 'u')).ok());
+    WriteOptions sync;
+    sync.sync = true;
+    ASSERT_TRUE(db->Put(sync, "last", "synced").ok());
+  }
+  ASSERT_TRUE(env.DropUnsyncedData().ok());
+  auto db = std::move(DB::Open(options, dir.path())).value();
+  std::string value;
+  ASSERT_TRUE(db->Get({}, "last", &value).ok());
+  for (int n = 0; n < 500; ++n) ASSERT_TRUE(db->Get({}, KeyOf(n), &value).ok()) << n;
+}
+
 TEST(Recovery, UnsyncedWritesCanBeLostButNothingElse) {
   // Without sync the WAL is not durable; what survives must be a prefix.
   testing::TempDir dir;
