@@ -221,22 +221,30 @@ Status DBImpl::Recover() {
   return Status::OK();
 }
 
-Status DBImpl::NewLog() {
+Status DBImpl::NewLog(std::unique_lock<std::mutex>* lock) {
   const uint64_t number = next_file_number_++;
-  SYSKIT_ASSIGN_OR_RETURN(auto file, env_->NewWritableFile(LogFileName(dir_, number)));
-  // The new log's directory entry must be durable before a synced write in
-  // it is acknowledged.
-  SYSKIT_RETURN_IF_ERROR(env_->SyncDir(dir_));
-  if (log_ != nullptr) {
-    // Syncing the old log keeps the durable WAL a prefix of the acknowledged
-    // writes: a later synced write in the new log cannot survive a power
-    // loss that drops earlier unsynced records of the old one.
-    SYSKIT_RETURN_IF_ERROR(log_->Sync());
-    log_->Close().IgnoreError();
-  }
-  log_ = std::make_unique<LogWriter>(std::move(file));
-  log_number_ = number;
-  return Status::OK();
+  // The file creation and fsyncs run without mu_ (when the caller holds it)
+  // so readers are not blocked behind the disk; only the group-commit leader
+  // (or Recover) touches log_, so nothing else changes it meanwhile.
+  if (lock != nullptr) lock->unlock();
+  Status status = [&]() -> Status {
+    SYSKIT_ASSIGN_OR_RETURN(auto file, env_->NewWritableFile(LogFileName(dir_, number)));
+    // The new log's directory entry must be durable before a synced write in
+    // it is acknowledged.
+    SYSKIT_RETURN_IF_ERROR(env_->SyncDir(dir_));
+    if (log_ != nullptr) {
+      // Syncing the old log keeps the durable WAL a prefix of the acknowledged
+      // writes: a later synced write in the new log cannot survive a power
+      // loss that drops earlier unsynced records of the old one.
+      SYSKIT_RETURN_IF_ERROR(log_->Sync());
+      log_->Close().IgnoreError();
+    }
+    log_ = std::make_unique<LogWriter>(std::move(file));
+    return Status::OK();
+  }();
+  if (lock != nullptr) lock->lock();
+  if (status.ok()) log_number_ = number;
+  return status;
 }
 
 // A full snapshot of the current version in a fresh manifest, then CURRENT
@@ -441,7 +449,7 @@ Status DBImpl::MakeRoomForWrite(bool force, std::unique_lock<std::mutex>& lock) 
       stall_micros_ += env_->NowMicros() - start;
       continue;
     }
-    Status s = NewLog();
+    Status s = NewLog(&lock);
     if (!s.ok()) {
       SetBackgroundError(s);
       return s;
@@ -525,7 +533,7 @@ class DBIter final : public Iterator {
       key_.assign(user_key);
       skipping = true;
       if (ExtractType(ikey) == kTypeDeletion) continue;
-      value_.assign(it_->value());
+      value_ = it_->value();  // valid until it_ moves, i.e. until our next move
       valid_ = true;
       return;
     }
@@ -536,7 +544,8 @@ class DBIter final : public Iterator {
   std::shared_ptr<MemTable> mem_, imm_;
   std::shared_ptr<const Version> version_;
   bool valid_ = false;
-  std::string key_, value_;
+  std::string key_;
+  std::string_view value_;
 };
 
 }  // namespace

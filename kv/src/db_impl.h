@@ -60,7 +60,8 @@ class DBImpl final : public DB {
   };
 
   Status MakeRoomForWrite(bool force, std::unique_lock<std::mutex>& lock);
-  Status NewLog();  // (mu_ held)
+  // Starts a new WAL; releases `lock` (if given) around the I/O.
+  Status NewLog(std::unique_lock<std::mutex>* lock = nullptr);
   WriteBatch* BuildBatchGroup(Writer** last_writer);
   void BackgroundThread();
   Status FlushImmutable(std::unique_lock<std::mutex>& lock);
