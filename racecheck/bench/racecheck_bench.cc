@@ -6,9 +6,11 @@
 //   tsan    the kernels built with g++ -fsanitize=thread, runtime off
 // Each tool gets two runs per buggy kernel (trap file carried over for
 // tsvd), and two runs of every locked and ordered twin (false reports).
-// overhead = median wall time of the locked twins (heavy config: many calls,
-// no spacing) under the tool / uninstrumented; for tsvd and random it is
-// measured with delays off (hook cost), and overhead_with_delays with them.
+// overhead = median over trials of the wall time of all locked twins under
+// the tool / uninstrumented (2000 calls per thread, 5 us of work between
+// calls); for tsvd and random with delays off (the hook cost; the issue's
+// "overhead on the race-free twins"), overhead_with_delays with them, and
+// overhead_call_bound with 20000 back-to-back calls per thread (worst case).
 //
 //   racecheck_bench [--delay_ms=20] [--trials=3] [--seed=1] [--tools=tsvd,random,tsan]
 #include <unistd.h>
@@ -68,16 +70,18 @@ bool TsanWarned(const std::string& stderr_file) {
 
 struct ToolResult {
   int found_run1 = 0, found_run2 = 0, false_reports = 0;
-  double overhead = 0, overhead_with_delays = 0, delay_ms_total = 0, seconds = 0;
+  double overhead = 0, overhead_with_delays = 0, overhead_call_bound = 0, delay_ms_total = 0,
+         seconds = 0;
 };
 
+// Wall time of every locked twin. `iterations` calls per thread with
+// `spacing_us` of simulated work between calls.
 double TwinSeconds(const Setup& setup, const std::string& binary, const std::string& mode,
-                   int64_t delay_ms, int trial) {
+                   int64_t delay_ms, int trial, const char* iterations, const char* spacing_us) {
   double total = 0;
   for (const char* kernel : kKernels) {
-    // Heavy config: 20000 calls per thread, no spacing, so hook cost shows.
     std::vector<RunOutcome> outcomes =
-        Run(setup, mode, delay_ms, 1, {binary, kernel, "locked", "20000", "0"},
+        Run(setup, mode, delay_ms, 1, {binary, kernel, "locked", iterations, spacing_us},
             std::string("overhead-") + mode + "-" + kernel + "-" + std::to_string(trial));
     total += outcomes[0].seconds;
   }
@@ -123,18 +127,24 @@ ToolResult RunTool(const Setup& setup, const std::string& tool) {
       }
     }
   }
-  std::vector<double> ratios, ratios_with_delays;
+  // overhead: 2000 calls per thread with 5 us of work between calls;
+  // overhead_call_bound: 20000 back-to-back calls per thread (worst case).
+  std::vector<double> ratios, ratios_with_delays, ratios_call_bound;
+  const std::string tool_bin = tsan ? setup.tsan_bin : setup.kernels_bin;
   for (int trial = 0; trial < setup.trials; ++trial) {
-    const double base = TwinSeconds(setup, setup.kernels_bin, "off", 0, trial);
-    if (tsan) {
-      ratios.push_back(TwinSeconds(setup, setup.tsan_bin, "off", 0, trial) / base);
-    } else {
-      ratios.push_back(TwinSeconds(setup, setup.kernels_bin, mode, 0, trial) / base);
+    const double base = TwinSeconds(setup, setup.kernels_bin, "off", 0, trial, "2000", "5");
+    const double base_call_bound =
+        TwinSeconds(setup, setup.kernels_bin, "off", 0, trial, "20000", "0");
+    ratios.push_back(TwinSeconds(setup, tool_bin, mode, 0, trial, "2000", "5") / base);
+    ratios_call_bound.push_back(TwinSeconds(setup, tool_bin, mode, 0, trial, "20000", "0") /
+                                base_call_bound);
+    if (!tsan) {
       ratios_with_delays.push_back(
-          TwinSeconds(setup, setup.kernels_bin, mode, setup.delay_ms, trial) / base);
+          TwinSeconds(setup, tool_bin, mode, setup.delay_ms, trial, "2000", "5") / base);
     }
   }
   result.overhead = bench::Median(ratios);
+  result.overhead_call_bound = bench::Median(ratios_call_bound);
   result.overhead_with_delays = tsan ? result.overhead : bench::Median(ratios_with_delays);
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return result;
@@ -181,9 +191,9 @@ int main(int argc, char** argv) {
     ToolResult r = RunTool(setup, tool);
     std::printf(
         "tool=%s kernels=8 found_run1=%d found_run2=%d false_reports=%d overhead=%.2f "
-        "overhead_with_delays=%.2f delay_ms_total=%.0f seconds=%.1f\n",
+        "overhead_with_delays=%.2f overhead_call_bound=%.2f delay_ms_total=%.0f seconds=%.1f\n",
         tool.c_str(), r.found_run1, r.found_run2, r.false_reports, r.overhead,
-        r.overhead_with_delays, r.delay_ms_total, r.seconds);
+        r.overhead_with_delays, r.overhead_call_bound, r.delay_ms_total, r.seconds);
     std::fflush(stdout);
   }
   std::filesystem::remove_all(setup.work_dir);

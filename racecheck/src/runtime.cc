@@ -41,6 +41,7 @@
 #include <random>
 #include <set>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "syskit/core/env.h"
 #include "syskit/racecheck/trap_file.h"
@@ -190,8 +191,13 @@ struct State {
   std::vector<Report> reports;
   std::set<KeyPair> found;  // bug file + found in this run
 
-  std::atomic<uint64_t> calls{0}, near_misses{0}, dangerous{0}, delays_done{0}, delay_us{0},
-      hb_pruned{0}, retired{0}, report_count{0};
+  // Call counts per thread slot, each on its own cache line.
+  struct alignas(64) PaddedCounter {
+    std::atomic<uint64_t> value{0};
+  };
+  std::array<PaddedCounter, kShards> calls_by_thread;
+  std::atomic<uint64_t> near_misses{0}, dangerous{0}, delays_done{0}, delay_us{0}, hb_pruned{0},
+      retired{0}, report_count{0};
 };
 
 std::atomic<bool> g_enabled{false};
@@ -209,7 +215,15 @@ struct ThreadState {
   uint32_t credit_site = 0;
   int64_t random_budget_us = 0;
   std::mt19937_64 rng;
-  std::map<std::tuple<const char*, uint32_t, uint32_t>, uint32_t> site_cache;
+  // Direct-mapped cache of interned sites, so the hot path takes no lock.
+  struct CachedSite {
+    const char* file = nullptr;
+    uint32_t line = 0, column = 0, id = 0;
+  };
+  std::array<CachedSite, 256> site_cache{};
+  // Pairs this thread already knows are registered (any status), so repeated
+  // near misses of the same pair skip the global pair table.
+  std::unordered_set<uint64_t> known_pairs;
 };
 
 ThreadState& Tls(const State& state) {
@@ -221,13 +235,21 @@ ThreadState& Tls(const State& state) {
     t.credit = 0;
     t.random_budget_us = state.options.max_delay_per_thread_us;
     t.rng.seed(state.options.seed * 0x9E3779B97F4A7C15ull + static_cast<uint64_t>(t.id));
+    t.known_pairs.clear();
   }
   return t;
 }
 
 uint32_t InternSite(State& state, ThreadState& t, const std::source_location& location) {
   const auto key = std::make_tuple(location.file_name(), location.line(), location.column());
-  if (auto it = t.site_cache.find(key); it != t.site_cache.end()) return it->second;
+  const size_t slot = (reinterpret_cast<uintptr_t>(location.file_name()) / 8 +
+                       location.line() * 31 + location.column()) %
+                      t.site_cache.size();
+  ThreadState::CachedSite& cached = t.site_cache[slot];
+  if (cached.file == location.file_name() && cached.line == location.line() &&
+      cached.column == location.column()) {
+    return cached.id;
+  }
   SiteTable& table = Sites();
   uint32_t id;
   {
@@ -261,7 +283,7 @@ uint32_t InternSite(State& state, ThreadState& t, const std::source_location& lo
     auto planned = state.planned.find(site->key);
     if (planned != state.planned.end()) state.info[id].planned_hits = planned->second;
   }
-  t.site_cache.emplace(key, id);
+  cached = {location.file_name(), location.line(), location.column(), id};
   return id;
 }
 
@@ -475,7 +497,8 @@ void OnCallEnabled(State& state, const void* object, OpId op, bool is_write,
   SiteInfo& info = state.info[site];
   const uint32_t hits = info.hits.fetch_add(1, std::memory_order_relaxed) + 1;
   const int64_t now = NowUs();
-  state.calls.fetch_add(1, std::memory_order_relaxed);
+  state.calls_by_thread[static_cast<size_t>(t.id) % kShards].value.fetch_add(
+      1, std::memory_order_relaxed);
   const int ring_size = std::min(options.global_history, kMaxRing);
   state.ring[state.ring_next.fetch_add(1, std::memory_order_relaxed) % ring_size].store(
       t.id, std::memory_order_relaxed);
@@ -526,8 +549,19 @@ void OnCallEnabled(State& state, const void* object, OpId op, bool is_write,
     MarkFound(state, conflict.site, site);
     Record(state, std::move(report));
   }
-  if (!near.empty() && ConcurrentPhase(state, t.id)) {
-    for (const AccessRecord& record : near) AddDangerousPair(state, record, site, hits);
+  if (!near.empty()) {
+    bool concurrent = false, checked = false;
+    for (const AccessRecord& record : near) {
+      const uint64_t key = PairKey(record.site, site);
+      if (t.known_pairs.count(key)) continue;
+      if (!checked) {
+        concurrent = ConcurrentPhase(state, t.id);
+        checked = true;
+      }
+      if (!concurrent) break;
+      AddDangerousPair(state, record, site, hits);
+      t.known_pairs.insert(key);
+    }
   }
 
   int64_t delay_us = 0;
@@ -555,7 +589,7 @@ void OnCallEnabled(State& state, const void* object, OpId op, bool is_write,
     const bool hit = Delay(state, t, address, site, op, is_write, delay_us, planned);
     if (!hit && options.mode == Mode::kTsvd) RecordFailedTrap(state, site, planned);
   }
-  t.last_call_us = NowUs();
+  t.last_call_us = delay_us > 0 ? NowUs() : now;
 }
 
 std::string EnvOr(const char* name, const std::string& fallback) {
@@ -801,8 +835,16 @@ std::vector<Report> TakeReports() {
 Stats CurrentStats() {
   if (g_state == nullptr) return {};
   const State& s = *g_state;
-  return Stats{s.calls.load(),    s.near_misses.load(), s.dangerous.load(), s.delays_done.load(),
-               s.delay_us.load(), s.hb_pruned.load(),   s.retired.load(),   s.report_count.load()};
+  uint64_t calls = 0;
+  for (const auto& counter : s.calls_by_thread) calls += counter.value.load();
+  return Stats{calls,
+               s.near_misses.load(),
+               s.dangerous.load(),
+               s.delays_done.load(),
+               s.delay_us.load(),
+               s.hb_pruned.load(),
+               s.retired.load(),
+               s.report_count.load()};
 }
 
 bool Enabled() { return g_enabled.load(); }
