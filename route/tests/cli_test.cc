@@ -1,3 +1,4 @@
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -150,7 +151,8 @@ TEST(Cli, ServeEdgeRoutesByThePipelineConfig) {
               0);
     const int port = WaitForPort(out);
     ASSERT_GT(port, 0);
-    backends += (d ? "," : "") + std::string("dc") + std::to_string(d) + "=" + std::to_string(port);
+    if (d > 0) backends += ',';
+    backends += fmt::format("dc{}={}", d, port);
   }
   const std::string edge_out = dir.File("edge");
   ASSERT_EQ(std::system((kBinary + " route serve-edge --edge=edge0 --config=" + config +
