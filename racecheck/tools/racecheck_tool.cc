@@ -9,6 +9,7 @@
 #include "syskit/core/env.h"
 #include "syskit/core/flags.h"
 #include "syskit/racecheck/harness.h"
+#include "syskit/racecheck/instrument.h"
 
 namespace syskit::racecheck::tools {
 namespace {
@@ -89,6 +90,35 @@ int ReportCommand(const std::string& out_dir, bool json) {
   return flags::kExitOk;
 }
 
+int InstrumentCommand(InstrumentOptions options, const std::string& config) {
+  if (!config.empty()) {
+    Result<Contract> contract = Contract::Load(config);
+    if (!contract.ok()) return flags::ReportUsageError(kTool, contract.status().message());
+    options.contract = std::move(contract).value();
+  }
+#ifdef SYSKIT_RACECHECK_HAVE_CLANG
+  Result<std::vector<InstrumentedFile>> files = Instrument(options);
+  if (!files.ok()) {
+    if (files.status().code() == StatusCode::kInvalidArgument) {
+      return flags::ReportUsageError(kTool, files.status().message());
+    }
+    return flags::ReportError(kTool, files.status());
+  }
+  int hooks = 0;
+  for (const InstrumentedFile& file : *files) {
+    std::printf("file=%s output=%s hooks=%d skipped=%d\n", file.source.c_str(), file.output.c_str(),
+                file.hooks, file.skipped);
+    hooks += file.hooks;
+  }
+  std::printf("files=%zu hooks=%d\n", files->size(), hooks);
+  return flags::kExitOk;
+#else
+  return flags::ReportError(
+      kTool, FailedPreconditionError("instrument is not available: syskit was built without "
+                                     "Clang LibTooling (libclang-cpp14-dev)"));
+#endif
+}
+
 }  // namespace
 
 int RacecheckMain(int argc, const char* const* argv) {
@@ -127,7 +157,24 @@ int RacecheckMain(int argc, const char* const* argv) {
   report->add_option("--out_dir", report_dir, "directory given to run");
   report->add_flag("--json", json, "print JSON instead of text");
 
+  InstrumentOptions instrument_options;
+  std::string instrument_config;
+  CLI::App* instrument = app->add_subcommand(
+      "instrument",
+      "insert the runtime hook before member calls on contract types (Clang LibTooling)");
+  instrument
+      ->add_option("--build_dir", instrument_options.build_dir,
+                   "directory holding compile_commands.json")
+      ->required();
+  instrument->add_option("--out_dir", instrument_options.out_dir, "where rewritten files go")
+      ->required();
+  instrument->add_option("--config", instrument_config,
+                         "contract file; its types are instrumented (default: std containers)");
+  instrument->add_option("sources", instrument_options.sources,
+                         "files to rewrite (default: every file in the database)");
+
   if (auto exit_code = flags::Parse(*app, argc, argv, &common)) return *exit_code;
+  if (instrument->parsed()) return InstrumentCommand(instrument_options, instrument_config);
   if (run->parsed()) return RunCommand(options, command, common.quiet);
   return ReportCommand(report_dir, json);
 }
