@@ -9,10 +9,10 @@
 #include <bit>
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 #include <numbers>
 
 #include "svg_plot.h"
+#include "syskit/core/env.h"
 #include "syskit/core/random.h"
 #include "syskit/core/timer.h"
 #include "syskit/route/bucket_tree.h"
@@ -454,11 +454,7 @@ Status WriteSimulationOutputs(const SimResult& result, const std::string& dir) {
   std::filesystem::create_directories(dir, error);
   if (error) return IOError(fmt::format("{}: cannot create: {}", dir, error.message()));
   auto write = [&](const std::string& name, const std::string& text) -> Status {
-    std::ofstream out(dir + "/" + name, std::ios::binary);
-    out << text;
-    out.close();
-    if (!out) return IOError(fmt::format("{}/{}: write failed", dir, name));
-    return Status::OK();
+    return WriteStringToFile(Env::Default(), text, dir + "/" + name);
   };
   auto epochs_csv = [&](const std::vector<SimEpoch>& epochs) {
     std::string csv =

@@ -191,6 +191,12 @@ int SimulateMain(int argc, const char* const* argv) {
   if (options.level > options.height) {
     return flags::ReportUsageError(kTool, "--level must be <= --height");
   }
+  // Fail on an unusable output directory before simulating a whole day.
+  std::error_code dir_error;
+  std::filesystem::create_directories(out, dir_error);
+  if (dir_error) {
+    return flags::ReportError(kTool, IOError(out + ": cannot create: " + dir_error.message()));
+  }
   Result<SimResult> result = RunSimulation(options);
   if (!result.ok()) return flags::ReportError(kTool, result.status());
   Status written = WriteSimulationOutputs(*result, out);
