@@ -339,6 +339,11 @@ TEST(Overflow, MotifFormulaResultPast64BitsIsReported) {
   EXPECT_EQ(counts.status().code(), StatusCode::kOutOfRange);
   EXPECT_NE(counts.status().message().find("wedge"), std::string::npos)
       << counts.status().message();
+  // A statistic of 2^104 is refused before the formulas' arithmetic.
+  words[1] = uint64_t{1} << 40;
+  counts = CombineMotifStatistics(3, {words});
+  ASSERT_FALSE(counts.ok());
+  EXPECT_EQ(counts.status().message(), "motif statistics exceed 2^100 (overflow)");
   words[1] = 0;
   words[0] = 7;  // pairs = 7: 7 wedges
   counts = CombineMotifStatistics(3, {words, words});
