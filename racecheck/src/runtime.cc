@@ -179,6 +179,7 @@ struct State {
   std::unordered_map<uint64_t, PairState> pairs;
   std::map<std::string, uint32_t> planned;  // trap-file site key -> hits
   std::set<KeyPair> hb_keys;                // happens-before pairs from the trap file
+  std::set<KeyPair> retired_keys;           // pairs retired by decay in an earlier run
 
   std::mutex delays_mu;
   std::deque<DelayEvent> delays;
@@ -352,6 +353,8 @@ void AddDangerousPair(State& state, const AccessRecord& earlier, uint32_t site, 
     pair.status = PairStatus::kFound;
   } else if (state.hb_keys.count(keys)) {
     pair.status = PairStatus::kHappensBefore;
+  } else if (state.retired_keys.count(keys)) {
+    pair.status = PairStatus::kRetired;
   } else {
     state.dangerous.fetch_add(1, std::memory_order_relaxed);
     state.info[pair.a].live_pairs.fetch_add(1);
@@ -737,6 +740,10 @@ Status Start(const Options& options, const Contract& contract) {
         state->hb_keys.insert(OrderedKeys(pair.first, pair.second));
         continue;
       }
+      if (pair.state == TrapPair::State::kRetired) {
+        state->retired_keys.insert(OrderedKeys(pair.first, pair.second));
+        continue;
+      }
       for (auto [key, hits] :
            {std::pair{pair.first, pair.first_hits}, std::pair{pair.second, pair.second_hits}}) {
         auto [it, inserted] = state->planned.emplace(key, hits);
@@ -784,18 +791,23 @@ Result<Stats> Stop() {
     std::set<KeyPair> seen;
     std::lock_guard<std::mutex> lock(state.pairs_mu);
     for (const auto& [key, pair] : state.pairs) {
-      if (pair.status != PairStatus::kDangerous && pair.status != PairStatus::kHappensBefore) {
-        continue;
-      }
+      if (pair.status == PairStatus::kFound) continue;  // the bug file has it
       TrapPair out{SiteOf(pair.a).key, SiteOf(pair.b).key, pair.a_hits, pair.b_hits,
-                   pair.status == PairStatus::kDangerous ? TrapPair::State::kDangerous
-                                                         : TrapPair::State::kHappensBefore};
+                   pair.status == PairStatus::kDangerous       ? TrapPair::State::kDangerous
+                   : pair.status == PairStatus::kHappensBefore ? TrapPair::State::kHappensBefore
+                                                               : TrapPair::State::kRetired};
       seen.insert(OrderedKeys(out.first, out.second));
       pairs.push_back(std::move(out));
     }
     for (const KeyPair& keys : state.hb_keys) {
-      if (seen.count(keys)) continue;
-      pairs.push_back(TrapPair{keys.first, keys.second, 0, 0, TrapPair::State::kHappensBefore});
+      if (seen.insert(keys).second) {
+        pairs.push_back(TrapPair{keys.first, keys.second, 0, 0, TrapPair::State::kHappensBefore});
+      }
+    }
+    for (const KeyPair& keys : state.retired_keys) {
+      if (seen.insert(keys).second) {
+        pairs.push_back(TrapPair{keys.first, keys.second, 0, 0, TrapPair::State::kRetired});
+      }
     }
     std::sort(pairs.begin(), pairs.end(), [](const TrapPair& x, const TrapPair& y) {
       return std::tie(x.first, x.second) < std::tie(y.first, y.second);

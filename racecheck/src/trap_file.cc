@@ -56,9 +56,11 @@ Result<std::vector<TrapPair>> ReadTrapFile(const std::string& path) {
       pair.state = TrapPair::State::kDangerous;
     } else if (state == "happens_before") {
       pair.state = TrapPair::State::kHappensBefore;
+    } else if (state == "retired") {
+      pair.state = TrapPair::State::kRetired;
     } else {
       return InvalidArgumentError(where + ": unknown state \"" + state +
-                                  "\" (expected dangerous or happens_before)");
+                                  "\" (expected dangerous, happens_before or retired)");
     }
     pairs.push_back(std::move(pair));
   }
@@ -68,12 +70,13 @@ Result<std::vector<TrapPair>> ReadTrapFile(const std::string& path) {
 Status WriteTrapFile(const std::string& path, const std::vector<TrapPair>& pairs) {
   nlohmann::json entries = nlohmann::json::array();
   for (const TrapPair& pair : pairs) {
-    entries.push_back(
-        {{"first", pair.first},
-         {"second", pair.second},
-         {"first_hits", pair.first_hits},
-         {"second_hits", pair.second_hits},
-         {"state", pair.state == TrapPair::State::kDangerous ? "dangerous" : "happens_before"}});
+    entries.push_back({{"first", pair.first},
+                       {"second", pair.second},
+                       {"first_hits", pair.first_hits},
+                       {"second_hits", pair.second_hits},
+                       {"state", pair.state == TrapPair::State::kDangerous       ? "dangerous"
+                                 : pair.state == TrapPair::State::kHappensBefore ? "happens_before"
+                                                                                 : "retired"}});
   }
   nlohmann::json document = {{"version", 1}, {"pairs", entries}};
   return WriteFileAtomically(Env::Default(), document.dump(1) + "\n", path);

@@ -186,6 +186,32 @@ TEST(Runtime, DecayRetiresPairsThatNeverOverlap) {
   EXPECT_EQ(stats->delays, static_cast<uint64_t>(options.retire_after_traps));
 }
 
+TEST(Runtime, RetiredPairsStayRetiredInTheNextRun) {
+  testing::TempDir dir;
+  Options options = FastOptions();
+  options.delay_us = 2'000;
+  options.window_us = 5'000'000;
+  options.trap_file = dir.File("traps.json");
+  uint64_t delays[2];
+  for (int run = 0; run < 2; ++run) {
+    ASSERT_TRUE(Start(options).ok());
+    int object = 0;
+    std::thread([&] { OnCall(&object, kRead, false); }).join();
+    std::thread([&] {
+      for (int i = 0; i < 400; ++i) OnCall(&object, kWrite, true);
+    }).join();
+    Result<Stats> stats = Stop();
+    ASSERT_TRUE(stats.ok());
+    delays[run] = stats->delays;
+  }
+  EXPECT_EQ(delays[0], static_cast<uint64_t>(options.retire_after_traps));
+  EXPECT_EQ(delays[1], 0u);
+  Result<std::vector<TrapPair>> pairs = ReadTrapFile(options.trap_file);
+  ASSERT_TRUE(pairs.ok());
+  ASSERT_EQ(pairs->size(), 1u);
+  EXPECT_EQ((*pairs)[0].state, TrapPair::State::kRetired);
+}
+
 TEST(Runtime, TrapFileCarriesPairsAndBugFileSuppressesRepeats) {
   testing::TempDir dir;
   Options options = FastOptions();

@@ -14,17 +14,19 @@ TEST(TrapFile, RoundTripsPairs) {
   std::vector<TrapPair> pairs = {
       {"a.cc:1:2", "b.cc:3:4", 7, 9, TrapPair::State::kDangerous},
       {"a.cc:1:2", "a.cc:1:2", 1, 1, TrapPair::State::kHappensBefore},
+      {"c.cc:5:6", "d.cc:7:8", 0, 0, TrapPair::State::kRetired},
   };
   ASSERT_TRUE(WriteTrapFile(path, pairs).ok());
   Result<std::vector<TrapPair>> read = ReadTrapFile(path);
   ASSERT_TRUE(read.ok()) << read.status();
-  ASSERT_EQ(read->size(), 2u);
+  ASSERT_EQ(read->size(), 3u);
   EXPECT_EQ((*read)[0].first, "a.cc:1:2");
   EXPECT_EQ((*read)[0].second, "b.cc:3:4");
   EXPECT_EQ((*read)[0].first_hits, 7u);
   EXPECT_EQ((*read)[0].second_hits, 9u);
   EXPECT_EQ((*read)[0].state, TrapPair::State::kDangerous);
   EXPECT_EQ((*read)[1].state, TrapPair::State::kHappensBefore);
+  EXPECT_EQ((*read)[2].state, TrapPair::State::kRetired);
 }
 
 TEST(TrapFile, MissingFileIsEmpty) {
@@ -43,7 +45,7 @@ TEST(TrapFile, RejectsMalformedFiles) {
       {"{\"pairs\": [{\"first\": \"a\", \"second\": \"b\", \"first_hits\": -1}]}",
        "pairs[0]: \"first_hits\" must be an unsigned 32-bit count"},
       {"{\"pairs\": [{\"first\": \"a\", \"second\": \"b\", \"state\": \"maybe\"}]}",
-       "pairs[0]: unknown state \"maybe\" (expected dangerous or happens_before)"},
+       "pairs[0]: unknown state \"maybe\" (expected dangerous, happens_before or retired)"},
   };
   for (const auto& [text, message] : cases) {
     const std::string path = dir.Write("bad.json", text);

@@ -2,7 +2,7 @@
 //
 // Trap file: the dangerous location pairs learned in a run (with each
 // location's hit count when the near miss was seen), and the pairs ruled out
-// by happens-before inference. The next run plants traps at those locations
+// by happens-before inference or retired by decay. The next run plants traps at those locations
 // from the start, so a race that can happen only once per run is caught in
 // the second run.
 //
@@ -23,7 +23,9 @@
 namespace syskit::racecheck {
 
 struct TrapPair {
-  enum class State { kDangerous, kHappensBefore };
+  // kDangerous: planted as a trap in the next run; kHappensBefore and
+  // kRetired (decayed after failed traps): never dangerous again.
+  enum class State { kDangerous, kHappensBefore, kRetired };
   std::string first;         // call site "file:line:column"
   std::string second;        // call site; may equal first
   uint32_t first_hits = 0;   // local hit count of `first` at the near miss
