@@ -125,7 +125,7 @@ class HookAction : public clang::ASTFrontendAction {
   std::unique_ptr<clang::ASTConsumer> CreateASTConsumer(clang::CompilerInstance& compiler,
                                                         llvm::StringRef path) override {
     rewriter_.setSourceMgr(compiler.getSourceManager(), compiler.getLangOpts());
-    file_.source = path.str();
+    file_.source = std::filesystem::absolute(path.str()).lexically_normal().string();
     return std::make_unique<HookConsumer>(rewriter_, shared_, file_);
   }
 
@@ -142,8 +142,12 @@ class HookAction : public clang::ASTFrontendAction {
     } else {
       text = sources.getBufferData(main).str();
     }
+    // #line keeps source locations (the sites in reports) and debug info
+    // pointing at the original file and line.
     text =
-        "#include \"syskit/racecheck/runtime.h\"  // added by syskit racecheck instrument\n" + text;
+        "#include \"syskit/racecheck/runtime.h\"  // added by syskit racecheck instrument\n"
+        "#line 1 \"" +
+        file_.source + "\"\n" + text;
     file_.output = shared_.out_dir + "/" + std::filesystem::path(file_.source).filename().string();
     std::ofstream(file_.output, std::ios::binary) << text;
     shared_.files->push_back(file_);
