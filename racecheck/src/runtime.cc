@@ -241,14 +241,23 @@ ThreadState& Tls(const State& state) {
   return t;
 }
 
-uint32_t InternSite(State& state, ThreadState& t, const std::source_location& location) {
-  const auto key = std::make_tuple(location.file_name(), location.line(), location.column());
-  const size_t slot = (reinterpret_cast<uintptr_t>(location.file_name()) / 8 +
-                       location.line() * 31 + location.column()) %
-                      t.site_cache.size();
+// A call site as the hook receives it: a std::source_location, or the
+// pieces of one (OnCallAt). `file` and `function` must outlive the process.
+struct SiteRef {
+  const char* file;
+  uint32_t line;
+  uint32_t column;
+  const char* function;
+};
+
+uint32_t InternSite(State& state, ThreadState& t, const SiteRef& location) {
+  const auto key = std::make_tuple(location.file, location.line, location.column);
+  const size_t slot =
+      (reinterpret_cast<uintptr_t>(location.file) / 8 + location.line * 31 + location.column) %
+      t.site_cache.size();
   ThreadState::CachedSite& cached = t.site_cache[slot];
-  if (cached.file == location.file_name() && cached.line == location.line() &&
-      cached.column == location.column()) {
+  if (cached.file == location.file && cached.line == location.line &&
+      cached.column == location.column) {
     return cached.id;
   }
   SiteTable& table = Sites();
@@ -259,8 +268,8 @@ uint32_t InternSite(State& state, ThreadState& t, const std::source_location& lo
     if (it != table.by_location.end()) {
       id = it->second;
     } else {
-      std::string text = std::string(location.file_name()) + ":" + std::to_string(location.line()) +
-                         ":" + std::to_string(location.column());
+      std::string text = std::string(location.file) + ":" + std::to_string(location.line) + ":" +
+                         std::to_string(location.column);
       auto by_key = table.by_key.find(text);
       if (by_key != table.by_key.end()) {
         id = by_key->second;  // same site through another copy of the file name
@@ -269,8 +278,7 @@ uint32_t InternSite(State& state, ThreadState& t, const std::source_location& lo
         if (id >= kMaxSites)
           id = kMaxSites - 1;  // saturate; shares the last slot
         else {
-          table.sites.push_back(
-              std::make_unique<CallSite>(CallSite{text, location.function_name()}));
+          table.sites.push_back(std::make_unique<CallSite>(CallSite{text, location.function}));
           table.ptr[id].store(table.sites.back().get(), std::memory_order_release);
           table.by_key.emplace(text, id);
         }
@@ -284,7 +292,7 @@ uint32_t InternSite(State& state, ThreadState& t, const std::source_location& lo
     auto planned = state.planned.find(site->key);
     if (planned != state.planned.end()) state.info[id].planned_hits = planned->second;
   }
-  cached = {location.file_name(), location.line(), location.column(), id};
+  cached = {location.file, location.line, location.column, id};
   return id;
 }
 
@@ -493,7 +501,7 @@ void MarkFound(State& state, uint32_t a, uint32_t b) {
 }
 
 void OnCallEnabled(State& state, const void* object, OpId op, bool is_write,
-                   const std::source_location& location) {
+                   const SiteRef& location) {
   ThreadState& t = Tls(state);
   const Options& options = state.options;
   const uint32_t site = InternSite(state, t, location);
@@ -687,7 +695,9 @@ bool IsWriteOp(OpId op) {
   return write;
 }
 
-void OnCall(const void* object, OpId op, bool is_write, const std::source_location& location) {
+namespace {
+
+void OnCallSite(const void* object, OpId op, bool is_write, const SiteRef& location) {
   if (!g_env_checked.load(std::memory_order_acquire)) {
     static std::once_flag once;
     std::call_once(once, [] {
@@ -700,6 +710,19 @@ void OnCall(const void* object, OpId op, bool is_write, const std::source_locati
   }
   if (!g_enabled.load(std::memory_order_acquire)) return;
   OnCallEnabled(*g_state, object, op, is_write, location);
+}
+
+}  // namespace
+
+void OnCall(const void* object, OpId op, bool is_write, const std::source_location& location) {
+  OnCallSite(
+      object, op, is_write,
+      SiteRef{location.file_name(), location.line(), location.column(), location.function_name()});
+}
+
+void OnCallAt(const void* object, OpId op, bool is_write, const char* file, uint32_t line,
+              const char* function) {
+  OnCallSite(object, op, is_write, SiteRef{file, line, 0, function});
 }
 
 void OnCall(const void* object, OpId op, const std::source_location& location) {
@@ -862,7 +885,9 @@ Stats CurrentStats() {
 bool Enabled() { return g_enabled.load(); }
 
 Status StartFromEnvironment() {
-  g_env_checked.store(true, std::memory_order_release);
+  // Once per process: a preloaded shim's hook can get here before this
+  // file's static initializer does.
+  if (g_env_checked.exchange(true)) return Status::OK();
   const std::string mode = EnvOr("RACECHECK_MODE", "off");
   Options options;
   if (mode == "off" || mode.empty()) return Status::OK();

@@ -148,6 +148,11 @@ int RacecheckMain(int argc, const char* const* argv) {
   run->add_option("--bug_file", options.bug_file, "found-bug file (default <out_dir>/bugs.json)");
   run->add_option("--config", options.config, "contract file (JSON); default: std containers");
   run->add_flag("--fresh", options.fresh, "forget the trap and bug files before run 1");
+  std::string preload;
+  run->add_option("--preload", preload,
+                  "LD_PRELOAD this shim (libracecheck_preload.so: strtok, localtime, "
+                  "setenv/getenv) into a target that does not link the runtime")
+      ->check(CLI::ExistingFile);
   run->add_option("command", command, "program and its arguments, after --")->required();
 
   std::string report_dir = "racecheck-out";
@@ -175,7 +180,10 @@ int RacecheckMain(int argc, const char* const* argv) {
 
   if (auto exit_code = flags::Parse(*app, argc, argv, &common)) return *exit_code;
   if (instrument->parsed()) return InstrumentCommand(instrument_options, instrument_config);
-  if (run->parsed()) return RunCommand(options, command, common.quiet);
+  if (run->parsed()) {
+    if (!preload.empty()) options.extra_env.push_back("LD_PRELOAD=" + preload);
+    return RunCommand(options, command, common.quiet);
+  }
   return ReportCommand(report_dir, json);
 }
 

@@ -115,6 +115,11 @@ void OnCall(const void* object, OpId op, bool is_write,
 // The same, classifying `op` with the contract.
 void OnCall(const void* object, OpId op,
             const std::source_location& location = std::source_location::current());
+// The same with an explicit call site, for hooks that have no
+// source_location (the LD_PRELOAD shim: file = module, line = offset).
+// `file` and `function` must stay valid for the life of the process.
+void OnCallAt(const void* object, OpId op, bool is_write, const char* file, uint32_t line,
+              const char* function);
 // Called when the object at `object` is destroyed: bumps its generation, so a
 // new object at the same address is a different object.
 void OnDestroy(const void* object);
@@ -134,8 +139,9 @@ bool Enabled();
 // Reads RACECHECK_MODE (off|tsvd|random), RACECHECK_DELAY_MS,
 // RACECHECK_WINDOW_US, RACECHECK_SEED, RACECHECK_TRAP_FILE, RACECHECK_BUG_FILE,
 // RACECHECK_REPORT_FILE, RACECHECK_STATS_FILE, RACECHECK_CONFIG and starts the
-// runtime; Stop runs at exit. Called once, lazily, by the first OnCall.
-// InvalidArgument for a bad value.
+// runtime; Stop runs at exit. Runs before main when RACECHECK_MODE is set,
+// else lazily on the first OnCall; only the first call (or a Start) counts,
+// later calls return OK. InvalidArgument for a bad value.
 Status StartFromEnvironment();
 
 // JSON (one object) for a report, as written to report_file.
