@@ -61,6 +61,14 @@ int RunCommand(const HarnessOptions& options, const std::vector<std::string>& co
     total += outcome.reports.size();
   }
   std::printf("violations=%zu out_dir=%s\n", total, options.out_dir.c_str());
+  bool any_calls = false;
+  for (const RunOutcome& outcome : *outcomes) any_calls = any_calls || outcome.stats.calls > 0;
+  if (!any_calls && options.mode != "off") {
+    std::fprintf(stderr,
+                 "%s: warning: the target made no instrumented calls (is it linked with "
+                 "syskit::racecheck, instrumented, or run with --preload?)\n",
+                 kTool);
+  }
   return failed ? flags::kExitRuntimeError : flags::kExitOk;
 }
 
