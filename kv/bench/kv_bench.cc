@@ -56,6 +56,8 @@ class Backend {
   virtual Status Get(std::string_view key, std::string* value) = 0;
   // Reads up to `count` entries from `start`; returns how many it read.
   virtual Result<int> Scan(std::string_view start, int count) = 0;
+  // Engine statistics (stalls, compactions) for --print_stats; may be empty.
+  virtual std::string Stats() { return ""; }
   virtual void Close() = 0;
 };
 
@@ -79,6 +81,10 @@ class SyskitBackend final : public Backend {
     for (it->Seek(start); it->Valid() && n < count; it->Next()) ++n;
     SYSKIT_RETURN_IF_ERROR(it->status());
     return n;
+  }
+  std::string Stats() override {
+    std::string stats;
+    return db_->GetProperty("kv.stats", &stats) ? stats : "";
   }
   void Close() override { db_.reset(); }
 
@@ -121,6 +127,10 @@ class RocksDbBackend final : public Backend {
     for (it->Seek(Slice(start)); it->Valid() && n < count; it->Next()) ++n;
     if (!it->status().ok()) return IOError("rocksdb scan: " + it->status().ToString());
     return n;
+  }
+  std::string Stats() override {
+    std::string stats;
+    return db_->GetProperty("rocksdb.stats", &stats) ? stats : "";
   }
   void Close() override { db_.reset(); }
 
@@ -433,6 +443,7 @@ int Main(int argc, char** argv) {
   int threads = 2, trials = 3;
   uint64_t seed = 1;
   double cache_fraction = 0.1;
+  bool print_stats = false;
   app->add_option("--benchmarks", benchmarks,
                   "comma-separated: fillseq, fillrandom, readrandom, ycsb_a..ycsb_f");
   app->add_option("--backends", backends, "comma-separated: syskit, rocksdb, leveldb");
@@ -448,6 +459,8 @@ int Main(int argc, char** argv) {
   app->add_option("--seed", seed, "random seed");
   app->add_option("--cache_fraction", cache_fraction, "block cache as a fraction of the data size")
       ->check(CLI::Range(0.0, 10.0));
+  app->add_flag("--print_stats", print_stats,
+                "print each backend's engine statistics after each YCSB workload (stderr)");
   if (auto exit_code = flags::Parse(*app, argc, argv)) return *exit_code;
 
   Properties props;
@@ -612,6 +625,10 @@ int Main(int argc, char** argv) {
       }
       median[bench][name] = bench::Median(rates);
       read_p99[bench][name] = bench::Median(p99s);
+      if (print_stats) {
+        std::fprintf(stderr, "stats backend=%s after=%s\n%s\n", name.c_str(), bench.c_str(),
+                     backend->Stats().c_str());
+      }
     }
     if (backend) backend->Close();
     std::filesystem::remove_all(dir, ignored);

@@ -40,21 +40,6 @@ void BlockCache::Insert(uint64_t file, uint64_t offset, std::shared_ptr<const st
   }
 }
 
-void BlockCache::EraseFile(uint64_t file) {
-  for (Shard& shard : shards_) {
-    std::lock_guard<std::mutex> guard(shard.mu);
-    for (auto it = shard.lru.begin(); it != shard.lru.end();) {
-      if (it->key.file == file) {
-        shard.usage -= it->block->size();
-        shard.map.erase(it->key);
-        it = shard.lru.erase(it);
-      } else {
-        ++it;
-      }
-    }
-  }
-}
-
 size_t BlockCache::usage() const {
   size_t total = 0;
   for (const Shard& shard : shards_) {

@@ -1,6 +1,11 @@
 // BlockCache: a fixed-capacity LRU cache of decoded table blocks, keyed by
 // (file number, block offset), charged by block bytes, split into 16 shards
 // each with its own mutex so concurrent readers rarely contend.
+//
+// Blocks of a deleted table are not erased eagerly: file numbers are never
+// reused, so nobody looks them up again and they age out of the LRU tail (as
+// in LevelDB and RocksDB). Erasing them meant walking every shard's list under
+// its mutex for each obsolete file, which blocked readers during compactions.
 #pragma once
 
 #include <cstdint>
@@ -18,7 +23,6 @@ class BlockCache {
   // The cached block or nullptr.
   std::shared_ptr<const std::string> Lookup(uint64_t file, uint64_t offset);
   void Insert(uint64_t file, uint64_t offset, std::shared_ptr<const std::string> block);
-  void EraseFile(uint64_t file);
   size_t usage() const;
   size_t capacity() const { return capacity_; }
   uint64_t hits() const;

@@ -59,7 +59,8 @@ class DBImpl final : public DB {
     std::shared_ptr<const Version> version;
   };
 
-  Status MakeRoomForWrite(bool force, std::unique_lock<std::mutex>& lock);
+  // `bytes`: the leader's batch size, for the slowdown delay.
+  Status MakeRoomForWrite(bool force, size_t bytes, std::unique_lock<std::mutex>& lock);
   // Starts a new WAL; releases `lock` (if given) around the I/O.
   Status NewLog(std::unique_lock<std::mutex>* lock = nullptr);
   WriteBatch* BuildBatchGroup(Writer** last_writer);

@@ -13,7 +13,6 @@ FileMetaData::~FileMetaData() {
     std::lock_guard<std::mutex> guard(open_mu_);
     table_.reset();
   }
-  if (cache != nullptr) cache->EraseFile(number);
   if (env != nullptr) env->DeleteFile(path).IgnoreError();  // leftover files are removed on open
 }
 
@@ -217,15 +216,12 @@ Status Version::Get(std::string_view lookup_ikey, bool fill_cache, std::string* 
       if (!*deleted) value->assign(v);
     });
   };
-  // Level 0: newest file first (higher number = newer flush).
-  std::vector<FilePtr> l0;
-  for (const FilePtr& f : files[0]) {
-    if (!UserKeyBeforeFile(user_key, *f) && !UserKeyAfterFile(user_key, *f)) l0.push_back(f);
-  }
-  std::sort(l0.begin(), l0.end(),
-            [](const FilePtr& a, const FilePtr& b) { return a->number > b->number; });
-  for (const FilePtr& f : l0) {
-    SYSKIT_RETURN_IF_ERROR(probe(f));
+  // Level 0: newest file first (ApplyEdit keeps files[0] sorted by number,
+  // and a higher number is a newer flush).
+  for (auto it = files[0].rbegin(); it != files[0].rend(); ++it) {
+    const FileMetaData& f = **it;
+    if (UserKeyBeforeFile(user_key, f) || UserKeyAfterFile(user_key, f)) continue;
+    SYSKIT_RETURN_IF_ERROR(probe(*it));
     if (*found) return Status::OK();
   }
   for (int level = 1; level < kNumLevels; ++level) {

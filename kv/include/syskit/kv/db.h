@@ -44,10 +44,14 @@ struct Options {
   size_t target_file_size = 2 << 20;             // compaction output file size
   uint64_t max_bytes_for_level_base = 10 << 20;  // level 1 budget; x10 per level
   int level0_compaction_trigger = 4;             // L0 files that start a compaction
-  int level0_slowdown_trigger = 8;               // L0 files at which each write waits 1 ms
-  int level0_stop_trigger = 12;                  // L0 files at which writes wait for compaction
-  size_t max_key_bytes = 64 << 10;               // larger keys are InvalidArgument
-  size_t max_value_bytes = 16 << 20;             // larger values are InvalidArgument
+  // Write stalls (RocksDB's defaults): from level0_slowdown_trigger L0 files
+  // on, each write is delayed so writes proceed at delayed_write_rate; at
+  // level0_stop_trigger files writes wait for compaction.
+  int level0_slowdown_trigger = 20;        // L0 files at which writes are rate-limited
+  int level0_stop_trigger = 36;            // L0 files at which writes wait for compaction
+  uint64_t delayed_write_rate = 16 << 20;  // bytes/s allowed while slowed down
+  size_t max_key_bytes = 64 << 10;         // larger keys are InvalidArgument
+  size_t max_value_bytes = 16 << 20;       // larger values are InvalidArgument
   // Tier id stamped into table files and the manifest (part 2 maps tiers to
   // directories/devices; part 1 has one tier, 0, the DB directory).
   uint8_t tier = 0;
