@@ -113,6 +113,8 @@ ToolResult RunTool(const Setup& setup, const std::string& tool) {
     }
     result.found_run1 += run1;
     result.found_run2 += run2;
+    std::fprintf(stderr, "tool=%s kernel=%s found_run1=%d found_run2=%d\n", tool.c_str(), kernel,
+                 run1, run2);
     for (const char* variant : {"locked", "ordered"}) {
       const std::string twin_tag = tool + "-" + kernel + "-" + variant;
       std::vector<RunOutcome> twins =

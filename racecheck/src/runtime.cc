@@ -1,5 +1,5 @@
 // TSVD runtime (Li, Lu, Musuvathi, Nath, Padhye, "Efficient Scalable
-// Thread-Safety-Violation Detection", SOSP 2019).
+// Thread-Safety-Violation Detection", SOSP 2019): the algorithm.
 //
 // Every instrumented call goes through OnCall, which
 //   1. reports a violation if another thread is held in a trap on the same
@@ -15,194 +15,30 @@
 // (p = 0.99 - 0.1 * failures) and retire the pair after `retire_after_traps`;
 // a thread that stalls for most of another thread's delay is taken as blocked
 // by it (happens-before inference) and the pair of the two locations is
-// dropped. Live pairs are written to the trap file for the next run.
+// dropped. carry.cc writes the pairs, with their decay state, to the trap
+// file for the next run.
 //
 // Invariant: a report is only made while the trapped thread is inside its
 // delay, i.e. before its call, and the arriving thread is at its call.
-#include "syskit/racecheck/runtime.h"
-
-#include <dlfcn.h>
-#include <execinfo.h>
+//
+// Hot path (no delay): a thread-local site cache, one relaxed add on the
+// site's hit count, one clock read, a ring slot written only when it holds
+// another thread, and the object's shard mutex around a fixed-size history
+// ring. No allocation and no other lock unless a near miss or trap is found.
 #include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <array>
-#include <atomic>
-#include <chrono>
-#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
-#include <deque>
-#include <map>
-#include <memory>
-#include <mutex>
-#include <nlohmann/json.hpp>
-#include <random>
-#include <set>
-#include <unordered_map>
-#include <unordered_set>
 
-#include "syskit/core/env.h"
-#include "syskit/racecheck/trap_file.h"
+#include "runtime_internal.h"
 
 namespace syskit::racecheck {
+namespace internal {
 namespace {
 
-constexpr uint32_t kMaxSites = 1 << 16;
-constexpr uint32_t kMaxOps = 1 << 12;
-constexpr int kShards = 64;
-constexpr int kMaxRing = 64;
-constexpr size_t kMaxDelayEvents = 64;
-constexpr int kStackDepth = 24;
-
-int64_t NowUs() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
-// ---- call sites and ops: process-wide, never reset --------------------------
-
-struct SiteTable {
-  std::mutex mu;
-  std::map<std::tuple<const char*, uint32_t, uint32_t>, uint32_t> by_location;
-  std::unordered_map<std::string, uint32_t> by_key;
-  std::vector<std::unique_ptr<CallSite>> sites;
-  std::array<std::atomic<const CallSite*>, kMaxSites> ptr{};
-};
-
-SiteTable& Sites() {
-  static auto* table = new SiteTable;
-  return *table;
-}
-
-struct OpTable {
-  std::mutex mu;
-  std::unordered_map<std::string, OpId> by_name;
-  std::vector<std::pair<std::string, std::string>> names;
-  std::array<std::atomic<int8_t>, kMaxOps> is_write;  // -1 unknown
-  Contract contract = Contract::Defaults();
-  OpTable() {
-    for (auto& w : is_write) w.store(-1);
-  }
-};
-
-OpTable& Ops() {
-  static auto* table = new OpTable;
-  return *table;
-}
-
-std::string OpName(OpId op) {
-  OpTable& ops = Ops();
-  std::lock_guard<std::mutex> lock(ops.mu);
-  if (op >= ops.names.size()) return "op#" + std::to_string(op);
-  return ops.names[op].first + "::" + ops.names[op].second;
-}
-
-// ---- per-run state -----------------------------------------------------------
-
-struct SiteInfo {
-  std::atomic<uint32_t> hits{0};
-  std::atomic<int> live_pairs{0};
-  std::atomic<int> failed_traps{0};
-  std::atomic<int64_t> planned_hits{-1};
-  std::atomic<int> planned_failed{0};
-  void Reset() {
-    hits = 0;
-    live_pairs = 0;
-    failed_traps = 0;
-    planned_hits = -1;
-    planned_failed = 0;
-  }
-};
-
-struct AccessRecord {
-  int thread;
-  uint32_t site;
-  bool is_write;
-  int64_t time_us;
-  uint32_t site_hits;
-};
-
-struct Trap {
-  int thread;
-  uint32_t site;
-  OpId op;
-  bool is_write;
-  bool planned;
-  std::vector<Frame> stack;
-  bool hit = false;
-};
-
-struct ObjectState {
-  uint64_t generation = 0;
-  std::deque<AccessRecord> recent;
-  std::vector<Trap*> traps;
-};
-
-struct Shard {
-  std::mutex mu;
-  std::unordered_map<uintptr_t, ObjectState> objects;
-};
-
-enum class PairStatus { kDangerous, kHappensBefore, kRetired, kFound };
-
-struct PairState {
-  uint32_t a, b;
-  uint32_t a_hits = 0, b_hits = 0;
-  int failed_traps = 0;
-  PairStatus status = PairStatus::kDangerous;
-};
-
-struct DelayEvent {
-  int thread;
-  uint32_t site;
-  int64_t start_us, end_us, delay_us;
-};
-
-using KeyPair = std::pair<std::string, std::string>;
-KeyPair OrderedKeys(std::string a, std::string b) {
-  if (b < a) std::swap(a, b);
-  return {std::move(a), std::move(b)};
-}
-
-struct State {
-  Options options;
-  uint64_t epoch = 0;
-  std::unique_ptr<SiteInfo[]> info = std::make_unique<SiteInfo[]>(kMaxSites);
-  std::array<Shard, kShards> shards;
-  std::array<std::atomic<int>, kMaxRing> ring{};
-  std::atomic<uint32_t> ring_next{0};
-
-  std::mutex pairs_mu;
-  std::unordered_map<uint64_t, PairState> pairs;
-  std::map<std::string, uint32_t> planned;  // trap-file site key -> hits
-  std::set<KeyPair> hb_keys;                // happens-before pairs from the trap file
-  std::set<KeyPair> retired_keys;           // pairs retired by decay in an earlier run
-
-  std::mutex delays_mu;
-  std::deque<DelayEvent> delays;
-
-  std::mutex wake_mu;
-  std::condition_variable wake_cv;
-  bool stopping = false;
-
-  std::mutex reports_mu;
-  std::vector<Report> reports;
-  std::set<KeyPair> found;  // bug file + found in this run
-
-  // Call counts per thread slot, each on its own cache line.
-  struct alignas(64) PaddedCounter {
-    std::atomic<uint64_t> value{0};
-  };
-  std::array<PaddedCounter, kShards> calls_by_thread;
-  std::atomic<uint64_t> near_misses{0}, dangerous{0}, delays_done{0}, delay_us{0}, hb_pruned{0},
-      retired{0}, report_count{0};
-};
-
 std::atomic<bool> g_enabled{false};
-std::atomic<bool> g_env_checked{false};
 std::mutex g_start_mu;
 State* g_state = nullptr;  // owned; replaced only by Start (no OnCall in flight)
 std::atomic<uint64_t> g_epoch{0};
@@ -214,6 +50,7 @@ struct ThreadState {
   int64_t last_call_us = -1;
   int credit = 0;
   uint32_t credit_site = 0;
+  uint32_t ring_pos = 0;
   int64_t random_budget_us = 0;
   std::mt19937_64 rng;
   // Direct-mapped cache of interned sites, so the hot path takes no lock.
@@ -234,24 +71,33 @@ ThreadState& Tls(const State& state) {
     t.epoch = state.epoch;
     t.last_call_us = -1;
     t.credit = 0;
+    t.ring_pos = static_cast<uint32_t>(t.id) * 7;
     t.random_budget_us = state.options.max_delay_per_thread_us;
     t.rng.seed(state.options.seed * 0x9E3779B97F4A7C15ull + static_cast<uint64_t>(t.id));
     t.known_pairs.clear();
+    t.site_cache.fill({});  // per-run site state is set up on first sight
   }
   return t;
 }
 
-// A call site as the hook receives it: a std::source_location, or the
-// pieces of one (OnCallAt). `file` and `function` must outlive the process.
-struct SiteRef {
-  const char* file;
-  uint32_t line;
-  uint32_t column;
-  const char* function;
-};
+// Sets up a site's per-run state from the trap file the first time this run
+// sees it (the maps are read-only after Start).
+void PlanSite(State& state, uint32_t id) {
+  SiteInfo& info = state.info[id];
+  if (info.planned_set.exchange(true)) return;
+  const std::string& key = SiteOf(id).key;
+  if (auto it = state.planned.find(key); it != state.planned.end()) {
+    info.planned_hits.store(it->second, std::memory_order_relaxed);
+  }
+  if (auto it = state.planned_budget.find(key); it != state.planned_budget.end()) {
+    info.planned_budget.store(it->second, std::memory_order_relaxed);
+  }
+  if (auto it = state.carried_failures.find(key); it != state.carried_failures.end()) {
+    info.failed_traps.store(it->second, std::memory_order_relaxed);
+  }
+}
 
 uint32_t InternSite(State& state, ThreadState& t, const SiteRef& location) {
-  const auto key = std::make_tuple(location.file, location.line, location.column);
   const size_t slot =
       (reinterpret_cast<uintptr_t>(location.file) / 8 + location.line * 31 + location.column) %
       t.site_cache.size();
@@ -260,65 +106,15 @@ uint32_t InternSite(State& state, ThreadState& t, const SiteRef& location) {
       cached.column == location.column) {
     return cached.id;
   }
-  SiteTable& table = Sites();
-  uint32_t id;
-  {
-    std::lock_guard<std::mutex> lock(table.mu);
-    auto it = table.by_location.find(key);
-    if (it != table.by_location.end()) {
-      id = it->second;
-    } else {
-      std::string text = std::string(location.file) + ":" + std::to_string(location.line) + ":" +
-                         std::to_string(location.column);
-      auto by_key = table.by_key.find(text);
-      if (by_key != table.by_key.end()) {
-        id = by_key->second;  // same site through another copy of the file name
-      } else {
-        id = static_cast<uint32_t>(table.sites.size());
-        if (id >= kMaxSites)
-          id = kMaxSites - 1;  // saturate; shares the last slot
-        else {
-          table.sites.push_back(std::make_unique<CallSite>(CallSite{text, location.function}));
-          table.ptr[id].store(table.sites.back().get(), std::memory_order_release);
-          table.by_key.emplace(text, id);
-        }
-      }
-      table.by_location.emplace(key, id);
-    }
-  }
-  {
-    std::lock_guard<std::mutex> lock(state.pairs_mu);
-    const CallSite* site = table.ptr[id].load(std::memory_order_acquire);
-    auto planned = state.planned.find(site->key);
-    if (planned != state.planned.end()) state.info[id].planned_hits = planned->second;
-  }
+  const uint32_t id = LookupSite(location);
+  PlanSite(state, id);
   cached = {location.file, location.line, location.column, id};
   return id;
 }
 
-const CallSite& SiteOf(uint32_t id) { return *Sites().ptr[id].load(std::memory_order_acquire); }
-
-std::vector<Frame> CaptureStack(int skip) {
-  void* addresses[kStackDepth];
-  const int depth = backtrace(addresses, kStackDepth);
-  std::vector<Frame> frames;
-  for (int f = skip; f < depth; ++f) {
-    Dl_info dl{};
-    Frame frame;
-    if (dladdr(addresses[f], &dl) != 0 && dl.dli_fname != nullptr) {
-      frame.module = dl.dli_fname;
-      frame.offset =
-          reinterpret_cast<uintptr_t>(addresses[f]) - reinterpret_cast<uintptr_t>(dl.dli_fbase);
-      if (dl.dli_sname != nullptr) frame.function = dl.dli_sname;
-    } else {
-      frame.module = "?";
-      frame.offset = reinterpret_cast<uintptr_t>(addresses[f]);
-    }
-    frames.push_back(std::move(frame));
-  }
-  return frames;
-}
-
+// A concurrent phase: the ring of recent calls holds another thread. Each
+// thread writes its own run of slots, so after `global_history` calls by one
+// thread alone every other thread has been overwritten.
 bool ConcurrentPhase(State& state, int thread) {
   const int size = std::min(state.options.global_history, kMaxRing);
   for (int slot = 0; slot < size; ++slot) {
@@ -328,15 +124,21 @@ bool ConcurrentPhase(State& state, int thread) {
   return false;
 }
 
-uint64_t PairKey(uint32_t a, uint32_t b) {
-  if (b < a) std::swap(a, b);
-  return (static_cast<uint64_t>(a) << 32) | b;
+void NoteInRing(State& state, ThreadState& t) {
+  const int size = std::min(state.options.global_history, kMaxRing);
+  std::atomic<int>& slot = state.ring[t.ring_pos++ % static_cast<uint32_t>(size)];
+  // Written only when it changes: a thread running alone keeps the line clean.
+  if (slot.load(std::memory_order_relaxed) != t.id) slot.store(t.id, std::memory_order_relaxed);
 }
 
 // Moves a dangerous pair to `status`; pairs_mu held.
 void LeaveDangerous(State& state, PairState& pair, PairStatus status) {
   if (pair.status != PairStatus::kDangerous) return;
   pair.status = status;
+  for (uint32_t site : {pair.a, pair.b}) {
+    // Settled in this run: no planned traps for it either.
+    state.info[site].planned_budget.store(0, std::memory_order_relaxed);
+  }
   state.info[pair.a].live_pairs.fetch_sub(1);
   if (pair.b != pair.a) state.info[pair.b].live_pairs.fetch_sub(1);
 }
@@ -357,11 +159,18 @@ void AddDangerousPair(State& state, const AccessRecord& earlier, uint32_t site, 
   pair.b = site;
   pair.a_hits = earlier.site_hits;
   pair.b_hits = hits;
+  if (auto carried = state.carried.find(keys); carried != state.carried.end()) {
+    // Decay goes on from the last run, and counts this run's planned traps
+    // at either location so far.
+    pair.failed_traps = carried->second.failed_traps + state.info[pair.a].planned_failed.load();
+    if (pair.b != pair.a) pair.failed_traps += state.info[pair.b].planned_failed.load();
+  }
   if (found) {
     pair.status = PairStatus::kFound;
   } else if (state.hb_keys.count(keys)) {
     pair.status = PairStatus::kHappensBefore;
-  } else if (state.retired_keys.count(keys)) {
+  } else if (state.retired_keys.count(keys) ||
+             pair.failed_traps >= state.options.retire_after_traps) {
     pair.status = PairStatus::kRetired;
   } else {
     state.dangerous.fetch_add(1, std::memory_order_relaxed);
@@ -399,8 +208,7 @@ void InferHappensBefore(State& state, ThreadState& t, uint32_t site, int64_t now
   }
   if (t.last_call_us < 0 || !state.options.hb_inference) return;
   const int64_t idle = now - t.last_call_us;
-  if (idle < static_cast<int64_t>(state.options.hb_block_fraction * state.options.delay_us) &&
-      state.options.mode == Mode::kTsvd) {
+  if (idle < static_cast<int64_t>(state.options.hb_block_fraction * state.options.delay_us)) {
     return;
   }
   std::lock_guard<std::mutex> lock(state.delays_mu);
@@ -418,20 +226,18 @@ void InferHappensBefore(State& state, ThreadState& t, uint32_t site, int64_t now
 
 void Record(State& state, Report report) {
   KeyPair keys = OrderedKeys(report.trapped.site.key, report.arriving.site.key);
-  {
-    std::lock_guard<std::mutex> lock(state.reports_mu);
-    if (!state.found.insert(keys).second) return;
-    state.reports.push_back(report);
-    state.report_count.fetch_add(1);
-    if (!state.options.report_file.empty()) {
-      const std::string line = ReportToJson(report) + "\n";
-      const int fd = ::open(state.options.report_file.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-      if (fd >= 0) {
-        ssize_t written = ::write(fd, line.data(), line.size());
-        (void)written;
-        ::close(fd);
-      }
-    }
+  std::lock_guard<std::mutex> lock(state.reports_mu);
+  if (!state.found.insert(keys).second) return;
+  state.reports.push_back(report);
+  state.report_count.fetch_add(1);
+  if (state.options.report_file.empty()) return;
+  // Appended as it happens, so a target that crashes later keeps its reports.
+  const std::string line = ReportToJson(report) + "\n";
+  const int fd = ::open(state.options.report_file.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  if (fd >= 0) {
+    ssize_t written = ::write(fd, line.data(), line.size());
+    (void)written;
+    ::close(fd);
   }
 }
 
@@ -439,16 +245,20 @@ ReportSide MakeSide(uint32_t site, OpId op, bool is_write, int thread, std::vect
   return ReportSide{SiteOf(site), OpName(op), is_write, thread, std::move(stack)};
 }
 
+Shard& ShardOf(State& state, uintptr_t address) { return state.shards[(address >> 4) % kShards]; }
+
 // Sleeps `delay_us` with a trap on the object; returns whether another
-// thread arrived at a conflicting call meanwhile.
+// thread arrived at a conflicting call meanwhile. Several threads may be
+// trapped at once (parallel traps), on the same object or others.
 bool Delay(State& state, ThreadState& t, uintptr_t address, uint32_t site, OpId op, bool is_write,
            int64_t delay_us, bool planned) {
   Trap trap{t.id, site, op, is_write, planned, CaptureStack(1)};
-  Shard& shard = state.shards[(address >> 4) % kShards];
+  Shard& shard = ShardOf(state, address);
   {
     std::lock_guard<std::mutex> lock(shard.mu);
     shard.objects[address].traps.push_back(&trap);
   }
+  state.active_delays.fetch_add(1);
   const int64_t start = NowUs();
   {
     std::unique_lock<std::mutex> lock(state.wake_mu);
@@ -456,6 +266,7 @@ bool Delay(State& state, ThreadState& t, uintptr_t address, uint32_t site, OpId 
                            [&] { return state.stopping; });
   }
   const int64_t end = NowUs();
+  state.active_delays.fetch_sub(1);
   bool hit;
   {
     std::lock_guard<std::mutex> lock(shard.mu);
@@ -476,7 +287,10 @@ bool Delay(State& state, ThreadState& t, uintptr_t address, uint32_t site, OpId 
 // Decay: a trap that caught nothing lowers the location's probability and
 // counts against every live pair of the location.
 void RecordFailedTrap(State& state, uint32_t site, bool planned) {
-  if (planned) state.info[site].planned_failed.fetch_add(1);
+  if (planned) {
+    state.info[site].planned_failed.fetch_add(1);
+    state.info[site].planned_budget.fetch_sub(1);
+  }
   state.info[site].failed_traps.fetch_add(1);
   std::lock_guard<std::mutex> lock(state.pairs_mu);
   for (auto& [key, pair] : state.pairs) {
@@ -500,33 +314,67 @@ void MarkFound(State& state, uint32_t a, uint32_t b) {
   LeaveDangerous(state, it->second, PairStatus::kFound);
 }
 
+// One recent access of `record`'s object that conflicts with this call.
+struct Conflict {
+  int thread;
+  uint32_t site;
+  OpId op;
+  bool is_write;
+  bool planned;
+  std::vector<Frame> stack;
+};
+
+// Whether this call should be delayed, and for how long.
+int64_t ChooseDelay(State& state, ThreadState& t, const SiteInfo& info, uint32_t hits,
+                    bool* planned) {
+  const Options& options = state.options;
+  std::uniform_real_distribution<double> coin(0.0, 1.0);
+  if (options.mode == Mode::kTsvd) {
+    if (info.live_pairs.load(std::memory_order_relaxed) > 0) {
+      const double p = 0.99 - 0.1 * info.failed_traps.load(std::memory_order_relaxed);
+      return coin(t.rng) < p ? options.delay_us : 0;
+    }
+    const int64_t target = info.planned_hits.load(std::memory_order_relaxed);
+    if (target >= 0 &&
+        std::llabs(static_cast<int64_t>(hits) - target) <= options.planned_hit_slack &&
+        info.planned_budget.load(std::memory_order_relaxed) > 0) {
+      *planned = true;
+      return options.delay_us;
+    }
+    return 0;
+  }
+  if (options.mode == Mode::kRandom && t.random_budget_us > 0 &&
+      coin(t.rng) < options.random_probability) {
+    const int64_t delay_us = std::min<int64_t>(
+        t.random_budget_us,
+        static_cast<int64_t>(coin(t.rng) * static_cast<double>(options.random_max_delay_us)));
+    t.random_budget_us -= delay_us;
+    return delay_us;
+  }
+  return 0;
+}
+
 void OnCallEnabled(State& state, const void* object, OpId op, bool is_write,
                    const SiteRef& location) {
   ThreadState& t = Tls(state);
   const Options& options = state.options;
+  const bool tsvd = options.mode == Mode::kTsvd;
   const uint32_t site = InternSite(state, t, location);
   SiteInfo& info = state.info[site];
   const uint32_t hits = info.hits.fetch_add(1, std::memory_order_relaxed) + 1;
   const int64_t now = NowUs();
   state.calls_by_thread[static_cast<size_t>(t.id) % kShards].value.fetch_add(
       1, std::memory_order_relaxed);
-  const int ring_size = std::min(options.global_history, kMaxRing);
-  state.ring[state.ring_next.fetch_add(1, std::memory_order_relaxed) % ring_size].store(
-      t.id, std::memory_order_relaxed);
-  if (options.mode == Mode::kTsvd) InferHappensBefore(state, t, site, now);
+  if (tsvd) {
+    NoteInRing(state, t);
+    InferHappensBefore(state, t, site, now);
+  }
 
   const uintptr_t address = reinterpret_cast<uintptr_t>(object);
-  Shard& shard = state.shards[(address >> 4) % kShards];
-  struct Conflict {
-    int thread;
-    uint32_t site;
-    OpId op;
-    bool is_write;
-    bool planned;
-    std::vector<Frame> stack;
-  };
+  Shard& shard = ShardOf(state, address);
   std::vector<Conflict> conflicts;
-  std::vector<AccessRecord> near;
+  std::array<AccessRecord, kMaxObjectHistory> near;
+  int near_count = 0;
   uint64_t generation;
   {
     std::lock_guard<std::mutex> lock(shard.mu);
@@ -538,16 +386,17 @@ void OnCallEnabled(State& state, const void* object, OpId op, bool is_write,
       conflicts.push_back(
           {trap->thread, trap->site, trap->op, trap->is_write, trap->planned, trap->stack});
     }
-    if (options.mode == Mode::kTsvd) {
-      for (const AccessRecord& record : object_state.recent) {
+    if (tsvd) {
+      for (int r = 0; r < object_state.recent_count; ++r) {
+        const AccessRecord& record = object_state.recent[static_cast<size_t>(r)];
         if (record.thread == t.id || !(record.is_write || is_write)) continue;
         if (options.window_us > 0 && now - record.time_us > options.window_us) continue;
-        near.push_back(record);
+        near[static_cast<size_t>(near_count++)] = record;
       }
-      object_state.recent.push_back({t.id, site, is_write, now, hits});
-      while (static_cast<int>(object_state.recent.size()) > options.object_history) {
-        object_state.recent.pop_front();
-      }
+      object_state.recent[static_cast<size_t>(object_state.recent_next)] = {t.id, site, is_write,
+                                                                            now, hits};
+      object_state.recent_next = (object_state.recent_next + 1) % options.object_history;
+      object_state.recent_count = std::min(object_state.recent_count + 1, options.object_history);
     }
   }
   for (Conflict& conflict : conflicts) {
@@ -560,145 +409,31 @@ void OnCallEnabled(State& state, const void* object, OpId op, bool is_write,
     MarkFound(state, conflict.site, site);
     Record(state, std::move(report));
   }
-  if (!near.empty()) {
-    bool concurrent = false, checked = false;
-    for (const AccessRecord& record : near) {
-      const uint64_t key = PairKey(record.site, site);
-      if (t.known_pairs.count(key)) continue;
-      if (!checked) {
-        concurrent = ConcurrentPhase(state, t.id);
-        checked = true;
-      }
-      if (!concurrent) break;
-      AddDangerousPair(state, record, site, hits);
-      t.known_pairs.insert(key);
+  bool concurrent = false, checked = false;
+  for (int n = 0; n < near_count; ++n) {
+    const AccessRecord& record = near[static_cast<size_t>(n)];
+    const uint64_t key = PairKey(record.site, site);
+    if (t.known_pairs.count(key)) continue;
+    if (!checked) {
+      concurrent = ConcurrentPhase(state, t.id);
+      checked = true;
     }
+    if (!concurrent) break;
+    AddDangerousPair(state, record, site, hits);
+    t.known_pairs.insert(key);
   }
 
-  int64_t delay_us = 0;
   bool planned = false;
-  std::uniform_real_distribution<double> coin(0.0, 1.0);
-  if (options.mode == Mode::kTsvd) {
-    if (info.live_pairs.load(std::memory_order_relaxed) > 0) {
-      const double p = 0.99 - 0.1 * info.failed_traps.load(std::memory_order_relaxed);
-      if (coin(t.rng) < p) delay_us = options.delay_us;
-    } else if (const int64_t target = info.planned_hits.load(std::memory_order_relaxed);
-               target >= 0 &&
-               std::llabs(static_cast<int64_t>(hits) - target) <= options.planned_hit_slack &&
-               info.planned_failed.load(std::memory_order_relaxed) < options.retire_after_traps) {
-      delay_us = options.delay_us;
-      planned = true;
-    }
-  } else if (options.mode == Mode::kRandom && t.random_budget_us > 0 &&
-             coin(t.rng) < options.random_probability) {
-    delay_us = std::min<int64_t>(
-        t.random_budget_us,
-        static_cast<int64_t>(coin(t.rng) * static_cast<double>(options.random_max_delay_us)));
-    t.random_budget_us -= delay_us;
-  }
+  const int64_t delay_us = ChooseDelay(state, t, info, hits, &planned);
   if (delay_us > 0) {
     const bool hit = Delay(state, t, address, site, op, is_write, delay_us, planned);
-    if (!hit && options.mode == Mode::kTsvd) RecordFailedTrap(state, site, planned);
+    if (!hit && tsvd) RecordFailedTrap(state, site, planned);
   }
   t.last_call_us = delay_us > 0 ? NowUs() : now;
 }
 
-std::string EnvOr(const char* name, const std::string& fallback) {
-  const char* value = std::getenv(name);
-  return value != nullptr ? std::string(value) : fallback;
-}
-
-Result<int64_t> EnvInt(const char* name, int64_t fallback) {
-  const char* value = std::getenv(name);
-  if (value == nullptr || *value == '\0') return fallback;
-  char* end = nullptr;
-  const long long parsed = std::strtoll(value, &end, 10);
-  if (*end != '\0' || parsed < 0) {
-    return InvalidArgumentError(std::string(name) + ": expected a non-negative integer, got \"" +
-                                value + "\"");
-  }
-  return static_cast<int64_t>(parsed);
-}
-
-void StopAtExit() {
-  Result<Stats> stats = Stop();
-  if (!stats.ok()) {
-    std::fprintf(stderr, "syskit racecheck: error: %s\n", stats.status().message().c_str());
-  }
-}
-
-nlohmann::json SideToJson(const ReportSide& side) {
-  nlohmann::json stack = nlohmann::json::array();
-  for (const Frame& frame : side.stack) {
-    stack.push_back({{"module", frame.module},
-                     {"offset", frame.offset},
-                     {"function", frame.function},
-                     {"source", frame.source}});
-  }
-  return {{"site", side.site.key},  {"function", side.site.function}, {"op", side.op},
-          {"write", side.is_write}, {"thread", side.thread},          {"stack", stack}};
-}
-
-ReportSide SideFromJson(const nlohmann::json& json) {
-  ReportSide side;
-  side.site.key = json.at("site").get<std::string>();
-  side.site.function = json.value("function", "");
-  side.op = json.at("op").get<std::string>();
-  side.is_write = json.at("write").get<bool>();
-  side.thread = json.at("thread").get<int>();
-  for (const nlohmann::json& frame : json.at("stack")) {
-    side.stack.push_back(Frame{frame.at("module").get<std::string>(),
-                               frame.at("offset").get<uint64_t>(), frame.value("function", ""),
-                               frame.value("source", "")});
-  }
-  return side;
-}
-
-// A program linked with the runtime and started with RACECHECK_MODE set
-// starts it before main, so the first instrumented call does not pay for
-// loading the trap file (which would skew the timing of the first calls).
-[[maybe_unused]] const bool g_started_from_environment = [] {
-  if (std::getenv("RACECHECK_MODE") == nullptr) return false;
-  Status status = StartFromEnvironment();
-  if (!status.ok()) {
-    std::fprintf(stderr, "syskit racecheck: error: %s\n", status.message().c_str());
-    std::_Exit(2);
-  }
-  return true;
-}();
-
-}  // namespace
-
-OpId RegisterOp(std::string_view type, std::string_view method) {
-  OpTable& ops = Ops();
-  std::string name = std::string(type) + "::" + std::string(method);
-  std::lock_guard<std::mutex> lock(ops.mu);
-  auto it = ops.by_name.find(name);
-  if (it != ops.by_name.end()) return it->second;
-  const OpId id = static_cast<OpId>(std::min<size_t>(ops.names.size(), kMaxOps - 1));
-  if (ops.names.size() < kMaxOps) ops.names.emplace_back(std::string(type), std::string(method));
-  ops.by_name.emplace(std::move(name), id);
-  return id;
-}
-
-bool IsWriteOp(OpId op) {
-  OpTable& ops = Ops();
-  const int8_t cached = ops.is_write[op].load(std::memory_order_relaxed);
-  if (cached >= 0) return cached == 1;
-  std::lock_guard<std::mutex> lock(ops.mu);
-  bool write = true;
-  if (op < ops.names.size()) {
-    Result<Access> access = ops.contract.Classify(ops.names[op].first, ops.names[op].second);
-    write = !access.ok() || *access == Access::kWrite;
-  }
-  ops.is_write[op].store(write ? 1 : 0, std::memory_order_relaxed);
-  return write;
-}
-
-namespace {
-
 void OnCallSite(const void* object, OpId op, bool is_write, const SiteRef& location) {
-  if (!g_env_checked.load(std::memory_order_acquire)) {
+  if (!EnvironmentChecked()) {
     static std::once_flag once;
     std::call_once(once, [] {
       Status status = StartFromEnvironment();
@@ -713,85 +448,57 @@ void OnCallSite(const void* object, OpId op, bool is_write, const SiteRef& locat
 }
 
 }  // namespace
+}  // namespace internal
+
+using internal::g_enabled;
+using internal::g_start_mu;
+using internal::g_state;
 
 void OnCall(const void* object, OpId op, bool is_write, const std::source_location& location) {
-  OnCallSite(
-      object, op, is_write,
-      SiteRef{location.file_name(), location.line(), location.column(), location.function_name()});
+  internal::OnCallSite(object, op, is_write,
+                       internal::SiteRef{location.file_name(), location.line(), location.column(),
+                                         location.function_name()});
 }
 
 void OnCallAt(const void* object, OpId op, bool is_write, const char* file, uint32_t line,
               const char* function) {
-  OnCallSite(object, op, is_write, SiteRef{file, line, 0, function});
+  internal::OnCallSite(object, op, is_write, internal::SiteRef{file, line, 0, function});
 }
 
 void OnCall(const void* object, OpId op, const std::source_location& location) {
-  if (!g_enabled.load(std::memory_order_relaxed) && g_env_checked.load(std::memory_order_relaxed)) {
-    return;
-  }
+  if (!g_enabled.load(std::memory_order_relaxed) && internal::EnvironmentChecked()) return;
   OnCall(object, op, IsWriteOp(op), location);
 }
 
 void OnDestroy(const void* object) {
   if (!g_enabled.load(std::memory_order_acquire)) return;
-  State& state = *g_state;
+  internal::State& state = *g_state;
   const uintptr_t address = reinterpret_cast<uintptr_t>(object);
-  Shard& shard = state.shards[(address >> 4) % kShards];
+  internal::Shard& shard = internal::ShardOf(state, address);
   std::lock_guard<std::mutex> lock(shard.mu);
   auto it = shard.objects.find(address);
   if (it == shard.objects.end()) return;
   ++it->second.generation;
-  it->second.recent.clear();
+  it->second.recent_count = 0;
+  it->second.recent_next = 0;
 }
 
 Status Start(const Options& options, const Contract& contract) {
   std::lock_guard<std::mutex> start_lock(g_start_mu);
-  g_env_checked.store(true, std::memory_order_release);
+  internal::MarkEnvironmentChecked();
   if (g_enabled.load()) return FailedPreconditionError("racecheck runtime already started");
   if (options.delay_us < 0 || options.window_us < 0 || options.object_history < 1 ||
-      options.global_history < 1 || options.global_history > kMaxRing) {
-    return InvalidArgumentError("racecheck options out of range (delay, window >= 0; history " +
-                                std::string("1..64)"));
+      options.object_history > internal::kMaxObjectHistory || options.global_history < 1 ||
+      options.global_history > internal::kMaxRing) {
+    return InvalidArgumentError(
+        "racecheck options out of range (delay, window >= 0; object history 1..8; global "
+        "history 1..64)");
   }
-  auto state = std::make_unique<State>();
+  auto state = std::make_unique<internal::State>();
   state->options = options;
-  state->epoch = g_epoch.fetch_add(1) + 1;
-  if (!options.trap_file.empty()) {
-    SYSKIT_ASSIGN_OR_RETURN(std::vector<TrapPair> pairs, ReadTrapFile(options.trap_file));
-    for (const TrapPair& pair : pairs) {
-      if (pair.state == TrapPair::State::kHappensBefore) {
-        state->hb_keys.insert(OrderedKeys(pair.first, pair.second));
-        continue;
-      }
-      if (pair.state == TrapPair::State::kRetired) {
-        state->retired_keys.insert(OrderedKeys(pair.first, pair.second));
-        continue;
-      }
-      for (auto [key, hits] :
-           {std::pair{pair.first, pair.first_hits}, std::pair{pair.second, pair.second_hits}}) {
-        auto [it, inserted] = state->planned.emplace(key, hits);
-        if (!inserted) it->second = std::min(it->second, hits);
-      }
-    }
-  }
-  if (!options.bug_file.empty()) {
-    SYSKIT_ASSIGN_OR_RETURN(std::vector<BugPair> bugs, ReadBugFile(options.bug_file));
-    for (const BugPair& bug : bugs) state->found.insert(OrderedKeys(bug.first, bug.second));
-  }
-  {
-    SiteTable& table = Sites();
-    std::lock_guard<std::mutex> lock(table.mu);
-    for (size_t id = 0; id < table.sites.size(); ++id) {
-      auto planned = state->planned.find(table.sites[id]->key);
-      if (planned != state->planned.end()) state->info[id].planned_hits = planned->second;
-    }
-  }
-  {
-    OpTable& ops = Ops();
-    std::lock_guard<std::mutex> lock(ops.mu);
-    ops.contract = contract;
-    for (auto& w : ops.is_write) w.store(-1);
-  }
+  state->epoch = internal::g_epoch.fetch_add(1) + 1;
+  SYSKIT_RETURN_IF_ERROR(internal::LoadCarriedState(*state));
+  internal::InstallContract(contract);
   delete g_state;
   g_state = state.release();
   g_enabled.store(options.mode != Mode::kOff, std::memory_order_release);
@@ -801,60 +508,14 @@ Status Start(const Options& options, const Contract& contract) {
 Result<Stats> Stop() {
   std::lock_guard<std::mutex> start_lock(g_start_mu);
   if (!g_enabled.exchange(false)) return Stats{};
-  State& state = *g_state;
+  internal::State& state = *g_state;
   {
     std::lock_guard<std::mutex> lock(state.wake_mu);
     state.stopping = true;
   }
   state.wake_cv.notify_all();
-  Stats stats = CurrentStats();
-  Status status;
-  if (!state.options.trap_file.empty()) {
-    std::vector<TrapPair> pairs;
-    std::set<KeyPair> seen;
-    std::lock_guard<std::mutex> lock(state.pairs_mu);
-    for (const auto& [key, pair] : state.pairs) {
-      if (pair.status == PairStatus::kFound) continue;  // the bug file has it
-      TrapPair out{SiteOf(pair.a).key, SiteOf(pair.b).key, pair.a_hits, pair.b_hits,
-                   pair.status == PairStatus::kDangerous       ? TrapPair::State::kDangerous
-                   : pair.status == PairStatus::kHappensBefore ? TrapPair::State::kHappensBefore
-                                                               : TrapPair::State::kRetired};
-      seen.insert(OrderedKeys(out.first, out.second));
-      pairs.push_back(std::move(out));
-    }
-    for (const KeyPair& keys : state.hb_keys) {
-      if (seen.insert(keys).second) {
-        pairs.push_back(TrapPair{keys.first, keys.second, 0, 0, TrapPair::State::kHappensBefore});
-      }
-    }
-    for (const KeyPair& keys : state.retired_keys) {
-      if (seen.insert(keys).second) {
-        pairs.push_back(TrapPair{keys.first, keys.second, 0, 0, TrapPair::State::kRetired});
-      }
-    }
-    std::sort(pairs.begin(), pairs.end(), [](const TrapPair& x, const TrapPair& y) {
-      return std::tie(x.first, x.second) < std::tie(y.first, y.second);
-    });
-    status = WriteTrapFile(state.options.trap_file, pairs);
-  }
-  if (status.ok() && !state.options.bug_file.empty()) {
-    std::vector<BugPair> bugs;
-    std::lock_guard<std::mutex> lock(state.reports_mu);
-    for (const KeyPair& keys : state.found) bugs.push_back(BugPair{keys.first, keys.second});
-    status = WriteBugFile(state.options.bug_file, bugs);
-  }
-  if (status.ok() && !state.options.stats_file.empty()) {
-    nlohmann::json json = {{"calls", stats.calls},
-                           {"near_misses", stats.near_misses},
-                           {"dangerous_pairs", stats.dangerous_pairs},
-                           {"delays", stats.delays},
-                           {"delay_us_total", stats.delay_us_total},
-                           {"hb_pruned_pairs", stats.hb_pruned_pairs},
-                           {"retired_pairs", stats.retired_pairs},
-                           {"reports", stats.reports}};
-    status = WriteFileAtomically(Env::Default(), json.dump() + "\n", state.options.stats_file);
-  }
-  if (!status.ok()) return status;
+  Stats stats;
+  SYSKIT_RETURN_IF_ERROR(internal::WriteCarriedState(state, &stats));
   return stats;
 }
 
@@ -869,7 +530,7 @@ std::vector<Report> TakeReports() {
 
 Stats CurrentStats() {
   if (g_state == nullptr) return {};
-  const State& s = *g_state;
+  const internal::State& s = *g_state;
   uint64_t calls = 0;
   for (const auto& counter : s.calls_by_thread) calls += counter.value.load();
   return Stats{calls,
@@ -883,63 +544,5 @@ Stats CurrentStats() {
 }
 
 bool Enabled() { return g_enabled.load(); }
-
-Status StartFromEnvironment() {
-  // Once per process: a preloaded shim's hook can get here before this
-  // file's static initializer does.
-  if (g_env_checked.exchange(true)) return Status::OK();
-  const std::string mode = EnvOr("RACECHECK_MODE", "off");
-  Options options;
-  if (mode == "off" || mode.empty()) return Status::OK();
-  if (mode == "tsvd") {
-    options.mode = Mode::kTsvd;
-  } else if (mode == "random") {
-    options.mode = Mode::kRandom;
-  } else {
-    return InvalidArgumentError("RACECHECK_MODE: expected off, tsvd or random, got \"" + mode +
-                                "\"");
-  }
-  SYSKIT_ASSIGN_OR_RETURN(int64_t delay_ms, EnvInt("RACECHECK_DELAY_MS", 100));
-  options.delay_us = delay_ms * 1000;
-  options.random_max_delay_us = options.delay_us;
-  SYSKIT_ASSIGN_OR_RETURN(options.window_us, EnvInt("RACECHECK_WINDOW_US", options.window_us));
-  SYSKIT_ASSIGN_OR_RETURN(int64_t seed, EnvInt("RACECHECK_SEED", 1));
-  options.seed = static_cast<uint64_t>(seed);
-  options.trap_file = EnvOr("RACECHECK_TRAP_FILE", "");
-  options.bug_file = EnvOr("RACECHECK_BUG_FILE", "");
-  options.report_file = EnvOr("RACECHECK_REPORT_FILE", "");
-  options.stats_file = EnvOr("RACECHECK_STATS_FILE", "");
-  Contract contract = Contract::Defaults();
-  const std::string config = EnvOr("RACECHECK_CONFIG", "");
-  if (!config.empty()) {
-    SYSKIT_ASSIGN_OR_RETURN(contract, Contract::Load(config));
-  }
-  SYSKIT_RETURN_IF_ERROR(Start(options, contract));
-  std::atexit(StopAtExit);
-  return Status::OK();
-}
-
-std::string ReportToJson(const Report& report) {
-  nlohmann::json json = {{"trapped", SideToJson(report.trapped)},
-                         {"arriving", SideToJson(report.arriving)},
-                         {"object_generation", report.object_generation},
-                         {"from_trap_file", report.from_trap_file}};
-  return json.dump();
-}
-
-Result<Report> ReportFromJson(std::string_view text) {
-  nlohmann::json json = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (json.is_discarded() || !json.is_object()) return InvalidArgumentError("malformed report");
-  try {
-    Report report;
-    report.trapped = SideFromJson(json.at("trapped"));
-    report.arriving = SideFromJson(json.at("arriving"));
-    report.object_generation = json.value("object_generation", uint64_t{0});
-    report.from_trap_file = json.value("from_trap_file", false);
-    return report;
-  } catch (const nlohmann::json::exception& error) {
-    return InvalidArgumentError(std::string("malformed report: ") + error.what());
-  }
-}
 
 }  // namespace syskit::racecheck

@@ -212,6 +212,38 @@ TEST(Runtime, RetiredPairsStayRetiredInTheNextRun) {
   EXPECT_EQ((*pairs)[0].state, TrapPair::State::kRetired);
 }
 
+// The trap file carries each pair's failed traps, so decay goes on across
+// runs: a pair that failed a few traps in run 1 gets only the rest in run 2,
+// and the two runs together delay exactly retire_after_traps times.
+TEST(Runtime, DecayStateCarriesAcrossRuns) {
+  testing::TempDir dir;
+  Options options = FastOptions();
+  options.delay_us = 2'000;
+  options.window_us = 5'000'000;
+  options.trap_file = dir.File("traps.json");
+  uint64_t delays[2];
+  for (int run = 0; run < 2; ++run) {
+    ASSERT_TRUE(Start(options).ok());
+    int object = 0;
+    std::thread([&] { OnCall(&object, kRead, false); }).join();
+    std::thread([&] {
+      for (int i = 0; i < (run == 0 ? 3 : 400); ++i) OnCall(&object, kWrite, true);
+    }).join();
+    Result<Stats> stats = Stop();
+    ASSERT_TRUE(stats.ok());
+    delays[run] = stats->delays;
+    Result<std::vector<TrapPair>> pairs = ReadTrapFile(options.trap_file);
+    ASSERT_TRUE(pairs.ok()) << pairs.status();
+    ASSERT_EQ(pairs->size(), 1u);
+    EXPECT_EQ((*pairs)[0].failed_traps, run == 0 ? delays[0] : 10u);
+    EXPECT_EQ((*pairs)[0].state,
+              run == 0 ? TrapPair::State::kDangerous : TrapPair::State::kRetired);
+  }
+  EXPECT_GE(delays[0], 1u);
+  EXPECT_LE(delays[0], 3u);
+  EXPECT_EQ(delays[0] + delays[1], static_cast<uint64_t>(options.retire_after_traps));
+}
+
 TEST(Runtime, TrapFileCarriesPairsAndBugFileSuppressesRepeats) {
   testing::TempDir dir;
   Options options = FastOptions();

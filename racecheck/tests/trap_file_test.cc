@@ -12,9 +12,9 @@ TEST(TrapFile, RoundTripsPairs) {
   testing::TempDir dir;
   const std::string path = dir.File("traps.json");
   std::vector<TrapPair> pairs = {
-      {"a.cc:1:2", "b.cc:3:4", 7, 9, TrapPair::State::kDangerous},
-      {"a.cc:1:2", "a.cc:1:2", 1, 1, TrapPair::State::kHappensBefore},
-      {"c.cc:5:6", "d.cc:7:8", 0, 0, TrapPair::State::kRetired},
+      {"a.cc:1:2", "b.cc:3:4", 7, 9, TrapPair::State::kDangerous, 4},
+      {"a.cc:1:2", "a.cc:1:2", 1, 1, TrapPair::State::kHappensBefore, 0},
+      {"c.cc:5:6", "d.cc:7:8", 0, 0, TrapPair::State::kRetired, 10},
   };
   ASSERT_TRUE(WriteTrapFile(path, pairs).ok());
   Result<std::vector<TrapPair>> read = ReadTrapFile(path);
@@ -25,8 +25,26 @@ TEST(TrapFile, RoundTripsPairs) {
   EXPECT_EQ((*read)[0].first_hits, 7u);
   EXPECT_EQ((*read)[0].second_hits, 9u);
   EXPECT_EQ((*read)[0].state, TrapPair::State::kDangerous);
+  EXPECT_EQ((*read)[0].failed_traps, 4u);
   EXPECT_EQ((*read)[1].state, TrapPair::State::kHappensBefore);
   EXPECT_EQ((*read)[2].state, TrapPair::State::kRetired);
+  EXPECT_EQ((*read)[2].failed_traps, 10u);
+  Result<std::string> text = ReadFileToString(Env::Default(), path);
+  ASSERT_TRUE(text.ok());
+  EXPECT_NE(text->find("\"version\": 2"), std::string::npos) << *text;
+}
+
+TEST(TrapFile, ReadsVersion1WithoutDecayState) {
+  testing::TempDir dir;
+  const std::string path =
+      dir.Write("v1.json",
+                "{\"version\": 1, \"pairs\": [{\"first\": \"a:1:1\", \"second\": \"b:2:2\", "
+                "\"first_hits\": 3, \"second_hits\": 4, \"state\": \"dangerous\"}]}");
+  Result<std::vector<TrapPair>> read = ReadTrapFile(path);
+  ASSERT_TRUE(read.ok()) << read.status();
+  ASSERT_EQ(read->size(), 1u);
+  EXPECT_EQ((*read)[0].first_hits, 3u);
+  EXPECT_EQ((*read)[0].failed_traps, 0u);
 }
 
 TEST(TrapFile, MissingFileIsEmpty) {
@@ -40,11 +58,21 @@ TEST(TrapFile, RejectsMalformedFiles) {
   testing::TempDir dir;
   const std::pair<const char*, const char*> cases[] = {
       {"{\"pairs\": [", "malformed JSON"},
-      {"{\"traps\": []}", "expected {\"pairs\": [...]}"},
-      {"{\"pairs\": [{\"first\": \"a\"}]}", "pairs[0]: expected a non-empty string \"second\""},
-      {"{\"pairs\": [{\"first\": \"a\", \"second\": \"b\", \"first_hits\": -1}]}",
+      {"{\"version\": 2, \"traps\": []}", "expected {\"pairs\": [...]}"},
+      {"{\"pairs\": []}", "missing \"version\""},
+      {"{\"version\": 3, \"pairs\": []}", "unsupported trap-file version 3 (expected 1 to 2)"},
+      {"{\"version\": \"2\", \"pairs\": []}",
+       "unsupported trap-file version \"2\" (expected 1 to 2)"},
+      {"{\"version\": 2, \"pairs\": [{\"first\": \"a\"}]}",
+       "pairs[0]: expected a non-empty string \"second\""},
+      {"{\"version\": 2, \"pairs\": [{\"first\": \"a\", \"second\": \"b\", \"first_hits\": -1}]}",
        "pairs[0]: \"first_hits\" must be an unsigned 32-bit count"},
-      {"{\"pairs\": [{\"first\": \"a\", \"second\": \"b\", \"state\": \"maybe\"}]}",
+      {"{\"version\": 2, \"pairs\": [{\"first\": \"a\", \"second\": \"b\", \"failed_traps\": "
+       "1.5}]}",
+       "pairs[0]: \"failed_traps\" must be an unsigned 32-bit count"},
+      {"{\"version\": 1, \"pairs\": [{\"first\": \"a\", \"second\": \"b\", \"failed_traps\": 1}]}",
+       "pairs[0]: \"failed_traps\" needs version 2"},
+      {"{\"version\": 2, \"pairs\": [{\"first\": \"a\", \"second\": \"b\", \"state\": \"maybe\"}]}",
        "pairs[0]: unknown state \"maybe\" (expected dangerous, happens_before or retired)"},
   };
   for (const auto& [text, message] : cases) {
@@ -58,7 +86,7 @@ TEST(TrapFile, RejectsMalformedFiles) {
 TEST(TrapFile, ReplacesAtomicallyWithoutTempLeftovers) {
   testing::TempDir dir;
   const std::string path = dir.File("traps.json");
-  ASSERT_TRUE(WriteTrapFile(path, {{"x:1:1", "y:2:2", 1, 2, TrapPair::State::kDangerous}}).ok());
+  ASSERT_TRUE(WriteTrapFile(path, {{"x:1:1", "y:2:2", 1, 2, TrapPair::State::kDangerous, 0}}).ok());
   ASSERT_TRUE(WriteTrapFile(path, {}).ok());
   Result<std::vector<TrapPair>> read = ReadTrapFile(path);
   ASSERT_TRUE(read.ok());
