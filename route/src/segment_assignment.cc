@@ -1,7 +1,9 @@
 // Stable Segment Assignment (Taiji, SOSP'19, section 5.2); see
 // segment_assignment.h. Invariant: the walk order depends only on the DC
-// names, L and the seed, so equal inputs give equal maps, and a DC's
-// buckets are a prefix of its preference walk.
+// names, L and the seed, so equal inputs give equal maps, and (from
+// scratch) a DC's buckets are a prefix of its preference walk. The
+// incremental form keeps last epoch's map and moves only what the new
+// weights force.
 #include "syskit/route/segment_assignment.h"
 
 #include <fmt/format.h>
@@ -50,6 +52,14 @@ Result<std::vector<int16_t>> AssignSegments(std::span<const double> fractions,
                                             const std::vector<std::vector<uint32_t>>& preferences,
                                             std::span<const double> bucket_weights,
                                             const SegmentOptions& options) {
+  return ReassignSegments(fractions, preferences, bucket_weights, {}, options);
+}
+
+Result<std::vector<int16_t>> ReassignSegments(std::span<const double> fractions,
+                                              const std::vector<std::vector<uint32_t>>& preferences,
+                                              std::span<const double> bucket_weights,
+                                              std::span<const int16_t> previous,
+                                              const SegmentOptions& options) {
   if (options.height < 1 || options.height > 20 || options.level < 0 ||
       options.level > options.height) {
     return InvalidArgumentError(fmt::format("segment level {} must be in [0, H={}], H <= 20",
@@ -66,13 +76,18 @@ Result<std::vector<int16_t>> AssignSegments(std::span<const double> fractions,
     return InvalidArgumentError(
         fmt::format("expected {} bucket weights, got {}", buckets, bucket_weights.size()));
   }
+  if (!previous.empty() && previous.size() != buckets) {
+    return InvalidArgumentError(
+        fmt::format("previous map has {} buckets, expected {}", previous.size(), buckets));
+  }
   auto weight = [&](uint32_t b) { return bucket_weights.empty() ? 1.0 : bucket_weights[b]; };
-  double total_buckets = 0, total_fraction = 0;
+  double total_buckets = 0, total_fraction = 0, largest = 0;
   for (uint32_t b = 0; b < buckets; ++b) {
     if (!(weight(b) >= 0) || !std::isfinite(weight(b))) {
       return InvalidArgumentError(fmt::format("bucket {} weight is {}", b, weight(b)));
     }
     total_buckets += weight(b);
+    largest = std::max(largest, weight(b));
   }
   for (double f : fractions) {
     if (!(f >= 0) || !std::isfinite(f)) return InvalidArgumentError("negative DC fraction");
@@ -89,6 +104,40 @@ Result<std::vector<int16_t>> AssignSegments(std::span<const double> fractions,
   for (int d = 0; d < num_dcs; ++d) remaining[d] = fractions[d] * total_buckets / total_fraction;
   std::vector<int16_t> dc_of(buckets, -1);
   uint32_t unassigned = buckets;
+  // Position of bucket b in DC d's preference walk (segment rank, then
+  // bucket within the segment): the walk takes in increasing position and
+  // releases in decreasing position.
+  std::vector<std::vector<uint32_t>> rank_of(num_dcs, std::vector<uint32_t>(segments));
+  for (int d = 0; d < num_dcs; ++d) {
+    for (uint32_t r = 0; r < segments; ++r) rank_of[d][preferences[d][r]] = r;
+  }
+  auto position = [&](int d, uint32_t b) {
+    return rank_of[d][b / per_segment] * per_segment + b % per_segment;
+  };
+  if (!previous.empty()) {
+    std::vector<std::vector<uint32_t>> held(num_dcs);
+    for (uint32_t b = 0; b < buckets; ++b) {
+      const int d = previous[b];
+      if (d < 0 || d >= num_dcs) continue;
+      dc_of[b] = static_cast<int16_t>(d);
+      remaining[d] -= weight(b);
+      held[d].push_back(b);
+      --unassigned;
+    }
+    // A DC above its weight gives back the tail of its walk, never going
+    // below its weight.
+    for (int d = 0; d < num_dcs; ++d) {
+      if (remaining[d] >= 0) continue;
+      std::sort(held[d].begin(), held[d].end(),
+                [&](uint32_t a, uint32_t b) { return position(d, a) > position(d, b); });
+      for (uint32_t b : held[d]) {
+        if (-remaining[d] < weight(b) - 1e-9) break;
+        dc_of[b] = -1;
+        remaining[d] += weight(b);
+        ++unassigned;
+      }
+    }
+  }
   // Pass 0 never overfills a DC (take a bucket only while it fits), so each
   // DC ends less than one bucket short; pass 1 walks the same order again
   // and tops up every DC that still has weight left, by at most one bucket.
@@ -117,6 +166,29 @@ Result<std::vector<int16_t>> AssignSegments(std::span<const double> fractions,
     remaining[d] -= weight(b);
     --unassigned;
   }
+  // Incremental only: when the free buckets ran out before a DC reached its
+  // weight (the others each kept up to a bucket over theirs), the most
+  // overfull DC hands its least preferred bucket over until every DC is
+  // within one bucket of its weight.
+  for (uint32_t guard = 0; !previous.empty() && guard < buckets; ++guard) {
+    const int short_dc =
+        static_cast<int>(std::max_element(remaining.begin(), remaining.end()) - remaining.begin());
+    if (remaining[short_dc] <= largest + 1e-9) break;
+    const int over =
+        static_cast<int>(std::min_element(remaining.begin(), remaining.end()) - remaining.begin());
+    if (remaining[over] >= 0) break;
+    int64_t tail = -1;
+    for (uint32_t b = 0; b < buckets; ++b) {
+      if (dc_of[b] == over && weight(b) > 0 &&
+          (tail < 0 || position(over, b) > position(over, static_cast<uint32_t>(tail)))) {
+        tail = b;
+      }
+    }
+    if (tail < 0) break;
+    dc_of[tail] = static_cast<int16_t>(short_dc);
+    remaining[over] += weight(tail);
+    remaining[short_dc] -= weight(tail);
+  }
   return dc_of;
 }
 
@@ -141,14 +213,19 @@ std::vector<int16_t> AssignPerBucketHash(std::span<const double> fractions, int 
 }
 
 Result<RoutingConfig> BuildRoutingConfig(const State& state, const Fractions& table,
-                                         const SegmentOptions& options) {
+                                         const SegmentOptions& options,
+                                         const RoutingConfig* previous) {
   std::vector<std::string> names;
   for (const auto& dc : state.dcs) names.push_back(dc.name);
   const auto preferences = SegmentPreferences(names, options.level, options.seed);
   RoutingConfig config;
   config.height = options.height;
+  const bool incremental = previous != nullptr && previous->height == options.height &&
+                           previous->dc_of_bucket.size() == table.size();
   for (int e = 0; e < state.num_edges(); ++e) {
-    SYSKIT_ASSIGN_OR_RETURN(auto map, AssignSegments(table[e], preferences, {}, options));
+    std::span<const int16_t> last;
+    if (incremental) last = previous->dc_of_bucket[e];
+    SYSKIT_ASSIGN_OR_RETURN(auto map, ReassignSegments(table[e], preferences, {}, last, options));
     config.dc_of_bucket.push_back(std::move(map));
   }
   return config;

@@ -244,6 +244,8 @@ Result<RunOutput> RunOnce(const SimOptions& options, bool sticky, bool with_loca
     baseline_caches.emplace_back(graph.num_users(), cache_capacity);
   }
   RoutingConfig previous, previous_baseline;
+  Fractions previous_table;
+  std::vector<std::vector<int16_t>> previous_hash;
   std::vector<uint16_t> hour_mask(with_locality ? graph.num_users() : 0, 0);
   int64_t user_hours = 0, one_dc = 0, le2_dc = 0;
 
@@ -292,13 +294,25 @@ Result<RunOutput> RunOnce(const SimOptions& options, bool sticky, bool with_loca
           std::max(record.divergence_max, std::abs(record.utilization[d] - mean) / mean);
     }
     if (with_locality) {
-      SYSKIT_ASSIGN_OR_RETURN(RoutingConfig config,
-                              BuildRoutingConfig(state, table, {options.height, options.level, 0}));
+      SYSKIT_ASSIGN_OR_RETURN(
+          RoutingConfig config,
+          BuildRoutingConfig(state, table, {options.height, options.level, 0},
+                             options.incremental_segments && !previous.dc_of_bucket.empty()
+                                 ? &previous
+                                 : nullptr));
       SYSKIT_ASSIGN_OR_RETURN(
           RoutingConfig baseline,
           BuildRoutingConfig(state, table, {options.height, options.height, 0}));
+      std::vector<std::vector<int16_t>> hash(num_edges);
+      for (int e = 0; e < num_edges; ++e)
+        hash[e] = AssignPerBucketHash(table[e], options.height, 1);
       if (!previous.dc_of_bucket.empty()) {
         for (int e = 0; e < num_edges; ++e) {
+          double shift = 0;
+          for (int d = 0; d < num_dcs; ++d) shift += std::abs(table[e][d] - previous_table[e][d]);
+          record.buckets_needed +=
+              static_cast<int64_t>(std::floor(shift / 2 * double(1u << options.height)));
+          record.hash_buckets_moved += BucketMoves(previous_hash[e], hash[e]);
           record.buckets_moved += BucketMoves(previous.dc_of_bucket[e], config.dc_of_bucket[e]);
           record.baseline_buckets_moved +=
               BucketMoves(previous_baseline.dc_of_bucket[e], baseline.dc_of_bucket[e]);
@@ -342,6 +356,8 @@ Result<RunOutput> RunOnce(const SimOptions& options, bool sticky, bool with_loca
       }
       previous = std::move(config);
       previous_baseline = std::move(baseline);
+      previous_table = table;
+      previous_hash = std::move(hash);
     }
     out.epochs.push_back(std::move(record));
   }
@@ -403,7 +419,8 @@ Result<SimResult> RunSimulation(const SimOptions& options) {
         DivergenceP80(result.sticky_epochs, options.warmup_epochs, options);
   }
   double gap = 0, locality = 0, baseline_locality = 0;
-  int64_t misses = 0, baseline_misses = 0;
+  int64_t misses = 0, baseline_misses = 0, moved = 0, baseline_moved = 0, needed = 0,
+          hash_moved = 0;
   int counted = 0;
   for (const auto& record : result.epochs) {
     result.rejected_epochs += record.rejected;
@@ -415,12 +432,20 @@ Result<SimResult> RunSimulation(const SimOptions& options) {
     baseline_locality += record.baseline_locality;
     misses += record.backend_queries;
     baseline_misses += record.baseline_backend_queries;
+    moved += record.buckets_moved;
+    baseline_moved += record.baseline_buckets_moved;
+    needed += record.buckets_needed;
+    hash_moved += record.hash_buckets_moved;
     ++counted;
   }
   if (counted > 0) {
     result.latency_gap_ms_avg = gap / counted;
     result.locality = locality / counted;
     result.baseline_locality = baseline_locality / counted;
+    result.buckets_moved_per_epoch = double(moved) / counted;
+    result.baseline_buckets_moved_per_epoch = double(baseline_moved) / counted;
+    result.buckets_needed_per_epoch = double(needed) / counted;
+    result.hash_buckets_moved_per_epoch = double(hash_moved) / counted;
   }
   result.backend_load_reduction =
       baseline_misses > 0 ? 1 - double(misses) / double(baseline_misses) : 0;
@@ -442,6 +467,11 @@ std::string FormatSummary(const SimResult& r, const SimOptions& o) {
   text +=
       fmt::format("locality={:.4f}\nbaseline_locality={:.4f}\n", r.locality, r.baseline_locality);
   text += fmt::format("backend_load_reduction={:.4f}\n", r.backend_load_reduction);
+  text += fmt::format(
+      "buckets_needed_per_epoch={:.1f}\nbuckets_moved_per_epoch={:.1f}\n"
+      "baseline_buckets_moved_per_epoch={:.1f}\nhash_buckets_moved_per_epoch={:.1f}\n",
+      r.buckets_needed_per_epoch, r.buckets_moved_per_epoch, r.baseline_buckets_moved_per_epoch,
+      r.hash_buckets_moved_per_epoch);
   text += fmt::format("users_one_dc_per_hour={:.4f}\nusers_le2_dc_per_hour={:.4f}\n",
                       r.users_one_dc_per_hour, r.users_le2_dc_per_hour);
   text += fmt::format("rejected_epochs={}\nsolve_seconds_avg={:.5f}\npartition_seconds={:.3f}\n",
@@ -460,14 +490,14 @@ Status WriteSimulationOutputs(const SimResult& result, const std::string& dir) {
     std::string csv =
         "epoch,hour,total_load,divergence_max,latency_ms,latency_lower_bound_ms,latency_gap_ms,"
         "locality,baseline_locality,backend_queries,baseline_backend_queries,buckets_moved,"
-        "baseline_buckets_moved,rejected\n";
+        "baseline_buckets_moved,buckets_needed,hash_buckets_moved,rejected\n";
     for (const auto& r : epochs) {
-      csv +=
-          fmt::format("{},{:.4f},{:.1f},{:.5f},{:.3f},{:.3f},{:.3f},{:.4f},{:.4f},{},{},{},{},{}\n",
-                      r.epoch, r.epoch / 12.0, r.total_load, r.divergence_max, r.latency_ms,
-                      r.latency_lower_bound_ms, r.latency_ms - r.latency_lower_bound_ms, r.locality,
-                      r.baseline_locality, r.backend_queries, r.baseline_backend_queries,
-                      r.buckets_moved, r.baseline_buckets_moved, r.rejected ? 1 : 0);
+      csv += fmt::format(
+          "{},{:.4f},{:.1f},{:.5f},{:.3f},{:.3f},{:.3f},{:.4f},{:.4f},{},{},{},{},{},{},{}\n",
+          r.epoch, r.epoch / 12.0, r.total_load, r.divergence_max, r.latency_ms,
+          r.latency_lower_bound_ms, r.latency_ms - r.latency_lower_bound_ms, r.locality,
+          r.baseline_locality, r.backend_queries, r.baseline_backend_queries, r.buckets_moved,
+          r.baseline_buckets_moved, r.buckets_needed, r.hash_buckets_moved, r.rejected ? 1 : 0);
     }
     return csv;
   };

@@ -126,6 +126,9 @@ int PipelineMain(int argc, const char* const* argv) {
   app->add_option("--level", segments.level, "segment level L (L = H: per-bucket)")
       ->check(CLI::Range(0, 20));
   app->add_option("--seed", segments.seed, "seed of the per-DC segment preferences");
+  bool from_scratch = false;
+  app->add_flag("--from_scratch", from_scratch,
+                "ignore the configuration in --out (default: reassign incrementally from it)");
   if (auto exit_code = flags::Parse(*app, argc, argv, &common)) return *exit_code;
   if (auto exit_code = CheckChoices(flags)) return *exit_code;
   if (segments.level > segments.height) {
@@ -144,8 +147,41 @@ int PipelineMain(int argc, const char* const* argv) {
   if (!state.ok()) return fail(state.status());
   Result<SolveResult> result = Solve(*state, policy);
   if (!result.ok()) return fail(result.status());
-  Result<RoutingConfig> config = BuildRoutingConfig(*state, result->table, segments);
+  // Last epoch's configuration (the one in --out), mapped onto this state's
+  // edges and DCs by name, lets the pipeline move only what the new table
+  // forces. An unreadable or different-shaped one is ignored.
+  RoutingConfig previous;
+  if (had_config && !from_scratch) {
+    Result<std::string> text = ReadFileToString(Env::Default(), flags.out);
+    if (text.ok()) {
+      Result<ParsedConfig> last = ParseRoutingConfigJson(*text);
+      if (last.ok() && last->height == segments.height) {
+        previous.height = last->height;
+        std::vector<int16_t> dc_index(last->dcs.size(), -1);
+        for (size_t i = 0; i < last->dcs.size(); ++i) {
+          for (int d = 0; d < state->num_dcs(); ++d) {
+            if (state->dcs[d].name == last->dcs[i]) dc_index[i] = static_cast<int16_t>(d);
+          }
+        }
+        for (const Edge& edge : state->edges) {
+          std::vector<int16_t> row(size_t{1} << segments.height, -1);
+          for (size_t e = 0; e < last->edges.size(); ++e) {
+            if (last->edges[e] != edge.name) continue;
+            for (size_t b = 0; b < row.size(); ++b) row[b] = dc_index[last->dc_of_bucket[e][b]];
+          }
+          previous.dc_of_bucket.push_back(std::move(row));
+        }
+      }
+    }
+  }
+  const bool incremental = !previous.dc_of_bucket.empty();
+  Result<RoutingConfig> config =
+      BuildRoutingConfig(*state, result->table, segments, incremental ? &previous : nullptr);
   if (!config.ok()) return fail(config.status());
+  int64_t buckets_moved = 0;
+  for (size_t e = 0; incremental && e < config->dc_of_bucket.size(); ++e) {
+    buckets_moved += BucketMoves(previous.dc_of_bucket[e], config->dc_of_bucket[e]);
+  }
   const std::string json = RoutingConfigJson(*state, *config);
   // Never push a configuration that does not parse back and cover every bucket.
   Result<ParsedConfig> check = ParseRoutingConfigJson(json);
@@ -156,10 +192,11 @@ int PipelineMain(int argc, const char* const* argv) {
   for (const auto& map : config->dc_of_bucket)
     split += SplitSegments(map, segments.height, segments.level);
   std::printf(
-      "edges=%d dcs=%d buckets=%u level=%d split_segments=%ld moves=%zu config_bytes=%zu "
-      "out=%s\n",
+      "edges=%d dcs=%d buckets=%u level=%d split_segments=%ld moves=%zu incremental=%d "
+      "buckets_moved=%ld config_bytes=%zu out=%s\n",
       state->num_edges(), state->num_dcs(), 1u << segments.height, segments.level,
-      static_cast<long>(split), result->moves.size(), json.size() + 1, flags.out.c_str());
+      static_cast<long>(split), result->moves.size(), incremental ? 1 : 0,
+      static_cast<long>(buckets_moved), json.size() + 1, flags.out.c_str());
   return flags::kExitOk;
 }
 
@@ -181,6 +218,8 @@ int SimulateMain(int argc, const char* const* argv) {
   app->add_option("--requests", options.requests_per_epoch, "sampled requests per epoch")
       ->check(CLI::Range(0, 10000000));
   app->add_option("--seed", options.seed, "random seed");
+  app->add_flag("--incremental", options.incremental_segments,
+                "L: reassign segments from last epoch's map (default: the paper's walk)");
   app->add_option("--session_minutes", options.session_minutes, "sticky run: mean session lifetime")
       ->check(CLI::PositiveNumber);
   if (auto exit_code = flags::Parse(*app, argc, argv, &common)) return *exit_code;

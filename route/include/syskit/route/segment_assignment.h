@@ -42,6 +42,22 @@ Result<std::vector<int16_t>> AssignSegments(std::span<const double> fractions,
                                             std::span<const double> bucket_weights,
                                             const SegmentOptions& options);
 
+// Incremental Stable Segment Assignment: the same walk, but starting from
+// `previous` (last epoch's map of this edge; entries outside [0, D) are
+// unassigned). A DC whose weight fell releases buckets from the end of its
+// preference walk (its least preferred segment first) until it is within
+// half a bucket of its weight; DCs whose weight grew take free buckets in
+// their preference order (rank by rank, as AssignSegments); buckets of DCs
+// with weight 0 are freed. Everything else keeps its DC, so a change of
+// fractions moves about the minimum sum(|dW|)/2 buckets. The same weight
+// guarantee as AssignSegments; deterministic in (fractions, preferences,
+// weights, previous). An empty `previous` gives AssignSegments.
+Result<std::vector<int16_t>> ReassignSegments(std::span<const double> fractions,
+                                              const std::vector<std::vector<uint32_t>>& preferences,
+                                              std::span<const double> bucket_weights,
+                                              std::span<const int16_t> previous,
+                                              const SegmentOptions& options);
+
 // The stateless baseline: bucket b goes to the DC whose cumulative-fraction
 // interval holds hash(b) in [0, 1) (weighted per-bucket hashing). Weights
 // are met in expectation only, and a change of one fraction shifts every
@@ -50,13 +66,17 @@ std::vector<int16_t> AssignPerBucketHash(std::span<const double> fractions, int 
                                          uint64_t seed);
 
 // The routing configuration {edge: {dc: bucket ranges}} for a whole table,
-// with uniform bucket weights.
+// with uniform bucket weights. With `previous` (last epoch's configuration
+// for the same edges and DCs, in the same order, and the same height), each
+// edge is reassigned incrementally (ReassignSegments); otherwise from
+// scratch.
 struct RoutingConfig {
   int height = 14;
   std::vector<std::vector<int16_t>> dc_of_bucket;  // [edge][bucket]
 };
 Result<RoutingConfig> BuildRoutingConfig(const State& state, const Fractions& table,
-                                         const SegmentOptions& options);
+                                         const SegmentOptions& options,
+                                         const RoutingConfig* previous = nullptr);
 
 // Half-open [begin, end) bucket ranges held by `dc` in one edge's map.
 std::vector<std::pair<uint32_t, uint32_t>> BucketRanges(const std::vector<int16_t>& dc_of_bucket,

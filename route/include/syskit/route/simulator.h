@@ -39,6 +39,11 @@ struct SimOptions {
   double session_minutes = 30;  // sticky run: mean session lifetime
   Policy policy;                // the runtime's policy
   bool sticky_run = true;       // day scenario: also run with sticky sessions
+  // L: reassign segments from last epoch's configuration (ReassignSegments)
+  // instead of the paper's walk from scratch. Moves fewer buckets but, in
+  // this model, loses some locality (README). The baseline (L = H) is
+  // always the stateless per-bucket walk.
+  bool incremental_segments = false;
 };
 
 struct SimEpoch {
@@ -54,7 +59,9 @@ struct SimEpoch {
   int64_t baseline_backend_queries = 0;
   int64_t buckets_moved = 0;  // vs the previous epoch, all edges, L
   int64_t baseline_buckets_moved = 0;
-  bool rejected = false;  // the runtime kept the last good table
+  int64_t buckets_needed = 0;      // sum |df| / 2 * 2^H over edges: any assignment's minimum
+  int64_t hash_buckets_moved = 0;  // weighted per-bucket hashing of the same tables
+  bool rejected = false;           // the runtime kept the last good table
 };
 
 struct SimResult {
@@ -67,8 +74,12 @@ struct SimResult {
   double latency_gap_ms_avg = 0;
   double latency_gap_ms_max = 0;
   double locality = 0, baseline_locality = 0;
-  double backend_load_reduction = 0;  // 1 - misses(L) / misses(L = H)
-  double users_one_dc_per_hour = 0;   // share of user-hours seeing one DC (L)
+  double backend_load_reduction = 0;            // 1 - misses(L) / misses(L = H)
+  double buckets_moved_per_epoch = 0;           // all edges, L (after warm-up)
+  double baseline_buckets_moved_per_epoch = 0;  // L = H walk from scratch
+  double buckets_needed_per_epoch = 0;
+  double hash_buckets_moved_per_epoch = 0;
+  double users_one_dc_per_hour = 0;  // share of user-hours seeing one DC (L)
   double users_le2_dc_per_hour = 0;
   int64_t rejected_epochs = 0;
   double solve_seconds_avg = 0;
