@@ -5,8 +5,19 @@
 // and forwards it to the DC that the routing configuration names for
 // (this edge, b); a request without a valid cookie goes to the nearest DC.
 // The configuration is swapped atomically (Reload); an invalid one is
-// rejected and the one in force stays. One request per connection
-// ("Connection: close" both ways); a thread per connection.
+// rejected and the one in force stays.
+//
+// Both servers speak HTTP/1.1 with keep-alive (several requests per client
+// connection, pipelining included; HTTP/1.0 and "Connection: close" close
+// after the response) on POSIX sockets with poll(): a fixed pool of worker
+// threads serves accepted connections from a bounded queue (beyond it: 503
+// and close), so concurrency is bounded. A request must arrive completely
+// within the read timeout once a worker holds the connection (408 and close
+// otherwise), an idle keep-alive connection is closed after the idle timeout
+// or as soon as other connections wait for a worker. The edge opens one
+// upstream connection per request ("Connection: close" upstream, bounded by
+// the upstream timeout) and re-frames the DC's reply with Content-Length.
+// Request bodies need Content-Length (chunked request bodies: 501).
 //
 // FrontendServer: answers every request with "dc=<name> bucket=<b>\n"; on a
 // request without the cookie it assigns the user's bucket (from the "user"
@@ -31,11 +42,32 @@ struct Backend {
   uint16_t port = 0;
 };
 
+struct ServerOptions {
+  int workers = 8;                 // connections served at once (the thread pool)
+  int max_pending = 256;           // accepted connections waiting for a worker
+  double read_timeout_s = 5;       // a whole request, from its first byte
+  double idle_timeout_s = 15;      // keep-alive: between requests (and before the first)
+  double upstream_timeout_s = 10;  // edge: a DC's reply (connect, send, receive)
+  int max_requests_per_connection = 10000;
+};
+
+// Counters of one server (monotonic except `active`).
+struct ServerStats {
+  int64_t connections = 0;  // accepted
+  int64_t requests = 0;     // answered (any status)
+  int64_t timeouts = 0;     // connections dropped by the read timeout
+  int64_t idle_closed = 0;  // keep-alive connections closed while idle
+  int64_t overloaded = 0;   // refused with 503 (queue full)
+  int64_t active = 0;       // connections held by workers now
+  int64_t peak_active = 0;  // most connections held by workers at once
+};
+
 struct EdgeBalancerOptions {
   std::string edge;                         // this edge's name in the configuration
   std::map<std::string, Backend> backends;  // DC name -> frontend address
   std::string nearest_dc;                   // for cookie-less requests
   uint16_t port = 0;                        // 0: an ephemeral port (see port())
+  ServerOptions server;
 };
 
 class EdgeBalancer {
@@ -54,6 +86,7 @@ class EdgeBalancer {
   uint16_t port() const { return port_; }
   int64_t reloads() const { return reloads_.load(); }
   int64_t forwarded() const { return forwarded_.load(); }
+  ServerStats stats() const;
 
   struct Impl;
 
@@ -67,10 +100,12 @@ class EdgeBalancer {
 class FrontendServer {
  public:
   static Result<std::unique_ptr<FrontendServer>> Start(std::string dc_name, int height,
-                                                       uint16_t port = 0);
+                                                       uint16_t port = 0,
+                                                       ServerOptions server = {});
   ~FrontendServer();
   uint16_t port() const { return port_; }
   int64_t requests() const { return requests_.load(); }
+  ServerStats stats() const;
 
   struct Impl;
 
@@ -84,8 +119,43 @@ class FrontendServer {
 // The bucket a frontend assigns to `user` with 2^height buckets.
 uint32_t UserBucket(const std::string& user, int height);
 
-// A minimal blocking HTTP/1.1 GET over loopback for tests and the demo:
-// returns the status line, headers and body as one string.
+// A minimal blocking HTTP/1.1 GET over loopback for tests and the demo
+// ("Connection: close"): returns the status line, headers and body as one
+// string.
 Result<std::string> HttpGet(uint16_t port, const std::string& target, const std::string& cookie);
+
+// A keep-alive HTTP/1.1 client connection to 127.0.0.1:port (tests, the
+// demo, latency probes). Every call is bounded by the timeout.
+struct HttpResponse {
+  int status = 0;
+  std::string head;  // status line and headers
+  std::string body;
+  bool server_closes = false;  // "Connection: close" in the reply
+};
+class HttpConnection {
+ public:
+  static Result<std::unique_ptr<HttpConnection>> Connect(uint16_t port, double timeout_s = 10);
+  ~HttpConnection();
+  HttpConnection(const HttpConnection&) = delete;
+  HttpConnection& operator=(const HttpConnection&) = delete;
+
+  // Sends a GET (keep-alive unless `close`) and reads its response, framed
+  // by Content-Length (or by the connection closing).
+  Result<HttpResponse> Get(const std::string& target, const std::string& cookie,
+                           bool close = false);
+  // Sends raw bytes (partial or pipelined requests in tests).
+  Status SendRaw(const std::string& bytes);
+  // Reads one response (after SendRaw).
+  Result<HttpResponse> ReadResponse();
+  // Whether the server has closed the connection: waits up to `timeout_s`
+  // for end of stream, discarding any bytes that arrive.
+  bool WaitClosed(double timeout_s);
+
+ private:
+  HttpConnection() = default;
+  int fd_ = -1;
+  double timeout_s_ = 10;
+  std::string buffer_;
+};
 
 }  // namespace syskit::route
