@@ -2,7 +2,8 @@
 // the same seeded instances at 1x / 2x / 4x scale (x DCs, edges and
 // traffic: 30x15, 60x30, 120x60; N = 1000 objects per edge), median over
 // trials, printed next to the paper's production solver times (2.81 s,
-// 9.95 s, 43.97 s; their hardware, their instances).
+// 9.95 s, 43.97 s; their hardware, their instances) with the ratio
+// paper / ours: the target is >= 10x under the paper's times.
 //
 //   route_bench [--trials=5] [--scales=1,2,4] [--seed=1] [--objects=1000]
 #include <cstdio>
@@ -82,14 +83,19 @@ int main(int argc, char** argv) {
           ls_score.max_utilization, lp_score.max_utilization);
     }
     const double ls = bench::Median(ls_times), lp = bench::Median(lp_times);
+    // The target: at least 10x faster than the paper's local search
+    // on the same instance sizes (their hardware and instances: indicative
+    // only). GLPK's exact LP, run here on the same instances, is the
+    // correctness and time reference.
+    const double paper = scale < 5 ? paper_seconds[scale] : 0.0;
     std::printf(
         "scale=%dx edges=%d dcs=%d objects_per_edge=%d local_search_median_s=%.4f "
-        "lp_median_s=%.4f lp_over_local=%.2f mean_ls_max_u=%.5f mean_lp_max_u=%.5f "
-        "mean_latency_cost_ls_over_lp=%.3f paper_local_search_s=%.2f "
-        "paper_over_ours=%.1f\n",
-        scale, edges, dcs, objects, ls, lp, lp / ls, ls_max, lp_max, latency_ratio,
-        scale < 5 ? paper_seconds[scale] : 0.0,
-        scale < 5 && paper_seconds[scale] > 0 ? paper_seconds[scale] / ls : 0.0);
+        "lp_median_s=%.4f paper_s=%.2f paper_over_local=%.1f paper_over_lp=%.1f "
+        "lp_over_local=%.2f target_10x_vs_paper=%s mean_ls_max_u=%.5f mean_lp_max_u=%.5f "
+        "mean_latency_cost_ls_over_lp=%.3f\n",
+        scale, edges, dcs, objects, ls, lp, paper, paper > 0 ? paper / ls : 0.0,
+        paper > 0 ? paper / lp : 0.0, lp / ls,
+        paper <= 0 ? "n/a" : (paper / ls >= 10 ? "met" : "not_met"), ls_max, lp_max, latency_ratio);
     std::fflush(stdout);
   }
   std::printf("peak_rss_mb=%.1f\n", bench::PeakRssMb());
