@@ -64,6 +64,34 @@ MemTable::Node* MemTable::FindGreaterOrEqual(std::string_view ikey, Node** prev)
   }
 }
 
+MemTable::Node* MemTable::FindLessThan(std::string_view ikey) const {
+  Node* x = head_;
+  int level = max_height_.load(std::memory_order_relaxed) - 1;
+  while (true) {
+    Node* next = x->Next(level);
+    if (next != nullptr && CompareInternalKey(EntryKey(next->entry), ikey) < 0) {
+      x = next;
+    } else {
+      if (level == 0) return x == head_ ? nullptr : x;
+      --level;
+    }
+  }
+}
+
+MemTable::Node* MemTable::FindLast() const {
+  Node* x = head_;
+  int level = max_height_.load(std::memory_order_relaxed) - 1;
+  while (true) {
+    Node* next = x->Next(level);
+    if (next != nullptr) {
+      x = next;
+    } else {
+      if (level == 0) return x == head_ ? nullptr : x;
+      --level;
+    }
+  }
+}
+
 void MemTable::Add(uint64_t seq, ValueType type, std::string_view key, std::string_view value) {
   std::string header;
   PutVarint32(&header, static_cast<uint32_t>(key.size() + 8));
@@ -130,7 +158,10 @@ class MemTableIterator final : public InternalIterator {
   bool Valid() const override { return node_ != nullptr; }
   void SeekToFirst() override { node_ = table_->head_->Next(0); }
   void Seek(std::string_view ikey) override { node_ = table_->FindGreaterOrEqual(ikey, nullptr); }
+  void SeekToLast() override { node_ = table_->FindLast(); }
   void Next() override { node_ = node_->Next(0); }
+  // No back pointers: a search for the last node before this one (LevelDB).
+  void Prev() override { node_ = table_->FindLessThan(key()); }
   std::string_view key() const override { return MemTable::EntryKey(node_->entry); }
   std::string_view value() const override { return EntryValue(node_->entry); }
   Status status() const override { return Status::OK(); }

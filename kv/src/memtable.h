@@ -68,6 +68,9 @@ class MemTable {
   int RandomHeight();
   // First node with key >= ikey; fills prev[] when non-null.
   Node* FindGreaterOrEqual(std::string_view ikey, Node** prev) const;
+  // Last node with key < ikey, or nullptr.
+  Node* FindLessThan(std::string_view ikey) const;
+  Node* FindLast() const;  // nullptr when empty
   static std::string_view EntryKey(const char* entry);
 
   Arena arena_;

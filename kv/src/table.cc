@@ -315,10 +315,19 @@ class TableIterator final : public InternalIterator {
     if (!view_.LowerBound(ikey, &entry_)) Fail();
     SkipEmpty();
   }
+  void SeekToLast() override {
+    block_index_ = table_->num_blocks();
+    if (block_index_ == 0) return;
+    --block_index_;
+    if (!LoadBlock()) return;
+    entry_ = view_.count();
+    SkipEmptyBackward();
+  }
   void Next() override {
     ++entry_;
     SkipEmpty();
   }
+  void Prev() override { SkipEmptyBackward(); }
   std::string_view key() const override { return key_; }
   std::string_view value() const override { return value_; }
   Status status() const override { return status_; }
@@ -349,6 +358,23 @@ class TableIterator final : public InternalIterator {
       if (!LoadBlock()) return;
     }
     if (!Valid()) return;
+    if (!view_.Entry(entry_, &key_, &value_) || key_.size() < 8) Fail();
+  }
+
+  // Moves to the entry before entry_, through earlier blocks if needed;
+  // before the first entry the iterator becomes invalid.
+  void SkipEmptyBackward() {
+    while (status_.ok() && entry_ == 0) {
+      if (block_index_ == 0) {
+        block_index_ = table_->num_blocks();  // invalid
+        return;
+      }
+      --block_index_;
+      if (!LoadBlock()) return;
+      entry_ = view_.count();
+    }
+    if (!Valid()) return;
+    --entry_;
     if (!view_.Entry(entry_, &key_, &value_) || key_.size() < 8) Fail();
   }
 

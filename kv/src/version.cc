@@ -130,15 +130,39 @@ class LevelIterator final : public InternalIterator {
     if (current_ != nullptr) current_->Seek(ikey);
     SkipEmpty();
   }
+  void SeekToLast() override {
+    if (files_.empty()) return Open(0);
+    Open(files_.size() - 1);
+    if (current_ != nullptr) current_->SeekToLast();
+    SkipEmptyBackward();
+  }
   void Next() override {
     current_->Next();
     SkipEmpty();
+  }
+  void Prev() override {
+    current_->Prev();
+    SkipEmptyBackward();
   }
   std::string_view key() const override { return current_->key(); }
   std::string_view value() const override { return current_->value(); }
   Status status() const override { return status_; }
 
  private:
+  void SkipEmptyBackward() {
+    while (status_.ok() && current_ != nullptr && !current_->Valid()) {
+      if (!current_->status().ok()) {
+        status_ = current_->status();
+        return;
+      }
+      if (index_ == 0) {
+        Open(files_.size());  // before the first file: invalid
+        return;
+      }
+      Open(index_ - 1);
+      if (current_ != nullptr) current_->SeekToLast();
+    }
+  }
   void Open(size_t index) {
     index_ = index;
     current_.reset();
@@ -190,7 +214,11 @@ class OwningTableIterator final : public InternalIterator {
   void Seek(std::string_view ikey) override {
     if (it_) it_->Seek(ikey);
   }
+  void SeekToLast() override {
+    if (it_) it_->SeekToLast();
+  }
   void Next() override { it_->Next(); }
+  void Prev() override { it_->Prev(); }
   std::string_view key() const override { return it_->key(); }
   std::string_view value() const override { return it_->value(); }
   Status status() const override { return it_ ? it_->status() : status_; }

@@ -146,6 +146,122 @@ TEST(Db, RandomOpsMatchStdMapAcrossFlushCompactionAndReopen) {
   std::printf("%s", stats.c_str());
 }
 
+// Walks `it` with random moves in both directions (Seek, SeekForPrev,
+// SeekToFirst, SeekToLast, Next, Prev) and checks each position against the
+// same moves on `model`.
+void RandomWalkMatchesModel(Iterator* it, const Model& model, Random& rng, int kKeys, int moves) {
+  auto expected = model.end();  // end() = invalid
+  for (int move = 0; move < moves; ++move) {
+    const uint64_t pick = rng.Uniform(100);
+    const std::string target = KeyOf(rng.Uniform(kKeys + 10));
+    std::string what;
+    if (pick < 5) {
+      what = "SeekToFirst";
+      it->SeekToFirst();
+      expected = model.begin();
+    } else if (pick < 10) {
+      what = "SeekToLast";
+      it->SeekToLast();
+      expected = model.empty() ? model.end() : std::prev(model.end());
+    } else if (pick < 20) {
+      what = "Seek " + target;
+      it->Seek(target);
+      expected = model.lower_bound(target);
+    } else if (pick < 30) {
+      what = "SeekForPrev " + target;
+      it->SeekForPrev(target);
+      auto after = model.upper_bound(target);
+      expected = after == model.begin() ? model.end() : std::prev(after);
+    } else if (expected == model.end()) {
+      continue;  // Next/Prev need a valid position
+    } else if (pick < 65) {
+      what = "Next";
+      it->Next();
+      ++expected;
+    } else {
+      what = "Prev";
+      it->Prev();
+      expected = expected == model.begin() ? model.end() : std::prev(expected);
+    }
+    ASSERT_TRUE(it->status().ok()) << it->status();
+    if (expected == model.end()) {
+      ASSERT_FALSE(it->Valid()) << "after " << what << " at " << it->key();
+    } else {
+      ASSERT_TRUE(it->Valid()) << "after " << what << ", expected " << expected->first;
+      ASSERT_EQ(it->key(), expected->first) << "after " << what;
+      ASSERT_EQ(it->value(), expected->second) << "after " << what;
+    }
+  }
+}
+
+TEST(Db, ReverseIterationMatchesStdMap) {
+  testing::TempDir dir;
+  Options options = SmallOptions();
+  auto db_or = DB::Open(options, dir.path());
+  ASSERT_TRUE(db_or.ok()) << db_or.status();
+  std::unique_ptr<DB> db = std::move(db_or).value();
+  Model model;
+  Random rng(7);
+  constexpr int kKeys = 400;
+  const Snapshot* snap = nullptr;
+  Model snap_model;
+  for (int round = 0; round < 40; ++round) {
+    // A burst of puts and deletes (several versions per key, tombstones),
+    // then sometimes a flush or compaction, so the walk crosses memtable,
+    // level-0 files and deeper levels.
+    for (int n = 0; n < 150; ++n) {
+      const std::string key = KeyOf(rng.Uniform(kKeys));
+      if (rng.Uniform(3) == 0) {
+        ASSERT_TRUE(db->Delete({}, key).ok());
+        model.erase(key);
+      } else {
+        const std::string value = "r" + std::to_string(round) + "." + std::to_string(n) +
+                                  std::string(rng.Uniform(80), 'y');
+        ASSERT_TRUE(db->Put({}, key, value).ok());
+        model[key] = value;
+      }
+    }
+    if (round == 10) {
+      snap = db->GetSnapshot();
+      snap_model = model;
+    }
+    if (round % 4 == 1) {
+      ASSERT_TRUE(db->Flush().ok());
+    }
+    if (round % 13 == 5) {
+      ASSERT_TRUE(db->CompactRange("", "").ok());
+    }
+    auto it = db->NewIterator({});
+    RandomWalkMatchesModel(it.get(), model, rng, kKeys, 300);
+    if (HasFatalFailure()) return;
+    // A full backward scan equals the model reversed.
+    auto expected = model.rbegin();
+    for (it->SeekToLast(); it->Valid(); it->Prev(), ++expected) {
+      ASSERT_NE(expected, model.rend()) << "extra key " << it->key();
+      ASSERT_EQ(it->key(), expected->first);
+      ASSERT_EQ(it->value(), expected->second);
+    }
+    ASSERT_EQ(expected, model.rend());
+    if (snap != nullptr) {
+      ReadOptions read;
+      read.snapshot = snap;
+      auto old = db->NewIterator(read);
+      RandomWalkMatchesModel(old.get(), snap_model, rng, kKeys, 100);
+      if (HasFatalFailure()) return;
+    }
+  }
+  db->ReleaseSnapshot(snap);
+  // An empty database: every positioning move leaves the iterator invalid.
+  testing::TempDir empty_dir;
+  auto empty = DB::Open(options, empty_dir.path());
+  ASSERT_TRUE(empty.ok()) << empty.status();
+  auto it = (*empty)->NewIterator({});
+  it->SeekToLast();
+  EXPECT_FALSE(it->Valid());
+  it->SeekForPrev("zzz");
+  EXPECT_FALSE(it->Valid());
+}
+
 TEST(Db, SnapshotKeepsOldValuesThroughCompaction) {
   testing::TempDir dir;
   auto db = std::move(DB::Open(SmallOptions(), dir.path())).value();

@@ -94,15 +94,23 @@ class WriteBatch {
   std::string rep_;
 };
 
-// A forward iterator over user keys in ascending byte order. Not thread-safe.
+// An iterator over user keys in ascending byte order, movable both ways
+// (a change of direction re-positions the merged sources, so it costs a
+// seek). Not thread-safe.
 class Iterator {
  public:
   virtual ~Iterator() = default;
   virtual bool Valid() const = 0;
   virtual void SeekToFirst() = 0;
+  virtual void SeekToLast() = 0;
   // Positions at the first key >= target.
   virtual void Seek(std::string_view target) = 0;
+  // Positions at the last key <= target.
+  virtual void SeekForPrev(std::string_view target) = 0;
+  // Valid() must be true. Past the last (Next) or before the first (Prev)
+  // key the iterator becomes invalid.
   virtual void Next() = 0;
+  virtual void Prev() = 0;
   // Valid() must be true; views stay valid until the next move.
   virtual std::string_view key() const = 0;
   virtual std::string_view value() const = 0;
