@@ -45,11 +45,11 @@ class DBIter final : public Iterator {
  public:
   DBIter(std::unique_ptr<InternalIterator> it, uint64_t seq, std::shared_ptr<MemTable> mem,
          std::shared_ptr<MemTable> imm, std::shared_ptr<const Version> version)
-      : it_(std::move(it)),
-        seq_(seq),
-        mem_(std::move(mem)),
+      : mem_(std::move(mem)),
         imm_(std::move(imm)),
-        version_(std::move(version)) {}
+        version_(std::move(version)),
+        it_(std::move(it)),
+        seq_(seq) {}
   bool Valid() const override { return valid_; }
   void SeekToFirst() override {
     forward_ = true;
@@ -147,10 +147,11 @@ class DBIter final : public Iterator {
     }
   }
 
-  std::unique_ptr<InternalIterator> it_;
-  const uint64_t seq_;
+  // The sources are declared first so they outlive it_, which points into them.
   std::shared_ptr<MemTable> mem_, imm_;
   std::shared_ptr<const Version> version_;
+  std::unique_ptr<InternalIterator> it_;
+  const uint64_t seq_;
   bool valid_ = false;
   bool forward_ = true;
   std::string key_;

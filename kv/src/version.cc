@@ -105,11 +105,13 @@ bool UserKeyBeforeFile(std::string_view user_key, const FileMetaData& f) {
 }
 
 // Concatenates the sorted, disjoint files of one level >= 1, opening each
-// table only when the iterator reaches it.
+// table only when the iterator reaches it. `files` belongs to a Version that
+// outlives the iterator (a scan used to copy the level's whole FilePtr list,
+// hundreds of atomic reference-count updates per iterator).
 class LevelIterator final : public InternalIterator {
  public:
-  LevelIterator(std::vector<FilePtr> files, bool fill_cache)
-      : files_(std::move(files)), fill_cache_(fill_cache) {}
+  LevelIterator(const std::vector<FilePtr>& files, bool fill_cache)
+      : files_(files), fill_cache_(fill_cache) {}
   bool Valid() const override { return status_.ok() && current_ != nullptr && current_->Valid(); }
   void SeekToFirst() override {
     Open(0);
@@ -187,7 +189,7 @@ class LevelIterator final : public InternalIterator {
     }
   }
 
-  std::vector<FilePtr> files_;
+  const std::vector<FilePtr>& files_;
   const bool fill_cache_;
   size_t index_ = 0;
   std::shared_ptr<Table> table_;
@@ -266,10 +268,10 @@ Status Version::Get(std::string_view lookup_ikey, bool fill_cache, std::string* 
 
 void Version::AddIterators(bool fill_cache,
                            std::vector<std::unique_ptr<InternalIterator>>* out) const {
-  std::vector<FilePtr> l0 = files[0];
-  std::sort(l0.begin(), l0.end(),
-            [](const FilePtr& a, const FilePtr& b) { return a->number > b->number; });
-  for (const FilePtr& f : l0) out->push_back(std::make_unique<OwningTableIterator>(f, fill_cache));
+  // Level 0 newest first (files[0] is sorted by number).
+  for (auto it = files[0].rbegin(); it != files[0].rend(); ++it) {
+    out->push_back(std::make_unique<OwningTableIterator>(*it, fill_cache));
+  }
   for (int level = 1; level < kNumLevels; ++level) {
     if (!files[level].empty()) {
       out->push_back(std::make_unique<LevelIterator>(files[level], fill_cache));

@@ -77,6 +77,7 @@ struct Version {
   // Looks `lookup_ikey` up level by level; *found when some file decides.
   Status Get(std::string_view lookup_ikey, bool fill_cache, std::string* value, bool* found,
              bool* deleted) const;
+  // Iterators over every file; this Version must outlive them.
   void AddIterators(bool fill_cache, std::vector<std::unique_ptr<InternalIterator>>* out) const;
   // Files of `level` whose user-key range intersects [begin, end] (empty = unbounded).
   std::vector<FilePtr> Overlapping(int level, std::string_view begin, std::string_view end) const;
