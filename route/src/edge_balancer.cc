@@ -448,6 +448,9 @@ struct EdgeBalancer::Impl {
 };
 
 Result<std::unique_ptr<EdgeBalancer>> EdgeBalancer::Start(EdgeBalancerOptions options) {
+  if (!(options.added_rtt_ms >= 0) || options.added_rtt_ms > 60000) {
+    return InvalidArgumentError("edge balancer: added RTT must be in [0, 60000] ms");
+  }
   if (!options.backends.count(options.nearest_dc)) {
     return InvalidArgumentError(
         fmt::format("edge balancer: nearest DC \"{}\" has no backend", options.nearest_dc));
@@ -478,6 +481,10 @@ Result<std::unique_ptr<EdgeBalancer>> EdgeBalancer::Start(EdgeBalancerOptions op
           }
         }
         const Backend& backend = impl.options.backends.at(dc);
+        if (impl.options.added_rtt_ms > 0) {
+          std::this_thread::sleep_for(
+              std::chrono::microseconds(static_cast<int64_t>(impl.options.added_rtt_ms * 1e3)));
+        }
         const Clock::time_point deadline = After(impl.options.server.upstream_timeout_s);
         const int upstream = ConnectTo(backend.host, backend.port, deadline);
         if (upstream < 0) {

@@ -310,7 +310,7 @@ TEST_F(EdgeBalancerTest, IdleKeepAliveYieldsToWaitingClients) {
 
 // Beyond the pending queue, connections get 503 instead of waiting.
 TEST_F(EdgeBalancerTest, OverloadIsRefusedWith503) {
-  StartServers({.workers = 1, .max_pending = 1, .read_timeout_s = 2});
+  StartServers({.workers = 1, .max_pending = 1, .read_timeout_s = 30});
   std::vector<std::unique_ptr<HttpConnection>> holders;
   // One stalled connection holds the worker, one waits in the queue.
   for (int i = 0; i < 2; ++i) {

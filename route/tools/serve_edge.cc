@@ -50,6 +50,16 @@ int ServeEdgeMain(int argc, const char* const* argv) {
       ->required();
   app->add_option("--port", options.port, "listen port (0: ephemeral, printed)");
   app->add_option("--duration", duration, "seconds to serve (0: until killed)");
+  app->add_option("--workers", options.server.workers, "connections served at once")
+      ->check(CLI::Range(1, 1024));
+  app->add_option("--read_timeout", options.server.read_timeout_s, "seconds for a whole request")
+      ->check(CLI::Range(0.001, 3600.0));
+  app->add_option("--idle_timeout", options.server.idle_timeout_s,
+                  "seconds a keep-alive connection may idle")
+      ->check(CLI::Range(0.001, 3600.0));
+  app->add_option("--added_rtt_ms", options.added_rtt_ms,
+                  "delay shim: added edge->DC round trip (where tc netem is unavailable)")
+      ->check(CLI::Range(0.0, 60000.0));
   if (auto exit_code = flags::Parse(*app, argc, argv, &common)) return *exit_code;
   std::stringstream list(backends);
   for (std::string item; std::getline(list, item, ',');) {

@@ -68,6 +68,9 @@ struct EdgeBalancerOptions {
   std::string nearest_dc;                   // for cookie-less requests
   uint16_t port = 0;                        // 0: an ephemeral port (see port())
   ServerOptions server;
+  // Delay shim, for where `tc netem` is unavailable: wait this long before
+  // each upstream exchange, as an added edge->DC round trip would.
+  double added_rtt_ms = 0;
 };
 
 class EdgeBalancer {
