@@ -205,11 +205,11 @@ TEST(Db, ReverseIterationMatchesStdMap) {
   constexpr int kKeys = 400;
   const Snapshot* snap = nullptr;
   Model snap_model;
-  for (int round = 0; round < 40; ++round) {
+  for (int round = 0; round < 24; ++round) {
     // A burst of puts and deletes (several versions per key, tombstones),
     // then sometimes a flush or compaction, so the walk crosses memtable,
     // level-0 files and deeper levels.
-    for (int n = 0; n < 150; ++n) {
+    for (int n = 0; n < 120; ++n) {
       const std::string key = KeyOf(rng.Uniform(kKeys));
       if (rng.Uniform(3) == 0) {
         ASSERT_TRUE(db->Delete({}, key).ok());
@@ -228,12 +228,13 @@ TEST(Db, ReverseIterationMatchesStdMap) {
     if (round % 4 == 1) {
       ASSERT_TRUE(db->Flush().ok());
     }
-    if (round % 13 == 5) {
+    if (round % 9 == 5) {
       ASSERT_TRUE(db->CompactRange("", "").ok());
     }
     auto it = db->NewIterator({});
-    RandomWalkMatchesModel(it.get(), model, rng, kKeys, 300);
+    RandomWalkMatchesModel(it.get(), model, rng, kKeys, 200);
     if (HasFatalFailure()) return;
+    if (round % 3 != 0) continue;
     // A full backward scan equals the model reversed.
     auto expected = model.rbegin();
     for (it->SeekToLast(); it->Valid(); it->Prev(), ++expected) {
@@ -246,7 +247,7 @@ TEST(Db, ReverseIterationMatchesStdMap) {
       ReadOptions read;
       read.snapshot = snap;
       auto old = db->NewIterator(read);
-      RandomWalkMatchesModel(old.get(), snap_model, rng, kKeys, 100);
+      RandomWalkMatchesModel(old.get(), snap_model, rng, kKeys, 60);
       if (HasFatalFailure()) return;
     }
   }
