@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "kernels.h"
 #include "syskit/core/bench.h"
 #include "syskit/core/env.h"
 #include "syskit/core/flags.h"
@@ -28,9 +29,12 @@
 namespace syskit::racecheck {
 namespace {
 
-const char* const kKernels[] = {
-    "push_back",     "check_then_act", "lazy_init",  "iterate_while_modify",
-    "string_append", "work_stealing",  "wrong_lock", "once_per_run"};
+std::vector<const char*> KernelNames() {
+  std::vector<const char*> names;
+  for (const kernels::Kernel& kernel : kernels::AllKernels()) names.push_back(kernel.name);
+  return names;
+}
+const std::vector<const char*> kKernels = KernelNames();
 
 struct Setup {
   std::string kernels_bin;
@@ -175,9 +179,10 @@ int main(int argc, char** argv) {
   setup.work_dir = work;
   syskit::bench::PrintHeader(
       "racecheck_bench",
-      "kernels=8 delay_ms=" + std::to_string(setup.delay_ms) + " random=p0.05,0-" +
-          std::to_string(setup.delay_ms) + "ms trials=" + std::to_string(setup.trials) +
-          " seed=" + std::to_string(setup.seed) + " (shared machine; wall-clock ratios)");
+      "kernels=" + std::to_string(kKernels.size()) + " delay_ms=" + std::to_string(setup.delay_ms) +
+          " random=p0.05,0-" + std::to_string(setup.delay_ms) +
+          "ms trials=" + std::to_string(setup.trials) + " seed=" + std::to_string(setup.seed) +
+          " (shared machine; wall-clock ratios)");
   std::string list = tools + ",";
   for (size_t comma; (comma = list.find(',')) != std::string::npos; list.erase(0, comma + 1)) {
     const std::string tool = list.substr(0, comma);
@@ -192,9 +197,9 @@ int main(int argc, char** argv) {
     }
     ToolResult r = RunTool(setup, tool);
     std::printf(
-        "tool=%s kernels=8 found_run1=%d found_run2=%d false_reports=%d overhead=%.2f "
+        "tool=%s kernels=%zu found_run1=%d found_run2=%d false_reports=%d overhead=%.2f "
         "overhead_with_delays=%.2f overhead_call_bound=%.2f delay_ms_total=%.0f seconds=%.1f\n",
-        tool.c_str(), r.found_run1, r.found_run2, r.false_reports, r.overhead,
+        tool.c_str(), kKernels.size(), r.found_run1, r.found_run2, r.false_reports, r.overhead,
         r.overhead_with_delays, r.overhead_call_bound, r.delay_ms_total, r.seconds);
     std::fflush(stdout);
   }

@@ -62,12 +62,23 @@ struct ThreadState {
   // Pairs this thread already knows are registered (any status), so repeated
   // near misses of the same pair skip the global pair table.
   std::unordered_set<uint64_t> known_pairs;
+  // At thread exit: its recent accesses can no longer be caught by a trap in
+  // this run. (Its ring slots stay: a near miss with it still goes to the
+  // trap file, which is how a once-per-run race is caught in run 2.)
+  ~ThreadState() {
+    State* state = g_state;
+    if (!g_enabled.load(std::memory_order_acquire) || state == nullptr || state->epoch != epoch) {
+      return;
+    }
+    state->exited[static_cast<size_t>(id) % kThreadSlots].store(true, std::memory_order_release);
+  }
 };
 
-ThreadState& Tls(const State& state) {
+ThreadState& Tls(State& state) {
   thread_local ThreadState t;
   if (t.id == 0) t.id = g_next_thread.fetch_add(1) + 1;
   if (t.epoch != state.epoch) {
+    state.exited[static_cast<size_t>(t.id) % kThreadSlots].store(false, std::memory_order_relaxed);
     t.epoch = state.epoch;
     t.last_call_us = -1;
     t.credit = 0;
@@ -139,11 +150,21 @@ void LeaveDangerous(State& state, PairState& pair, PairStatus status) {
     // Settled in this run: no planned traps for it either.
     state.info[site].planned_budget.store(0, std::memory_order_relaxed);
   }
+  if (pair.deferred) return;
   state.info[pair.a].live_pairs.fetch_sub(1);
   if (pair.b != pair.a) state.info[pair.b].live_pairs.fetch_sub(1);
 }
 
-void AddDangerousPair(State& state, const AccessRecord& earlier, uint32_t site, uint32_t hits) {
+void MakeLive(State& state, PairState& pair) {
+  pair.deferred = false;
+  state.info[pair.a].live_pairs.fetch_add(1);
+  if (pair.b != pair.a) state.info[pair.b].live_pairs.fetch_add(1);
+}
+
+// A near miss between `earlier` and this call; `live` if the earlier thread
+// is still running.
+void AddDangerousPair(State& state, const AccessRecord& earlier, uint32_t site, uint32_t hits,
+                      bool live) {
   state.near_misses.fetch_add(1, std::memory_order_relaxed);
   const uint64_t key = PairKey(earlier.site, site);
   KeyPair keys = OrderedKeys(SiteOf(earlier.site).key, SiteOf(site).key);
@@ -153,7 +174,12 @@ void AddDangerousPair(State& state, const AccessRecord& earlier, uint32_t site, 
     found = state.found.count(keys) > 0;
   }
   std::lock_guard<std::mutex> lock(state.pairs_mu);
-  if (state.pairs.count(key)) return;
+  if (auto it = state.pairs.find(key); it != state.pairs.end()) {
+    if (live && it->second.status == PairStatus::kDangerous && it->second.deferred) {
+      MakeLive(state, it->second);
+    }
+    return;
+  }
   PairState pair;
   pair.a = earlier.site;
   pair.b = site;
@@ -174,8 +200,8 @@ void AddDangerousPair(State& state, const AccessRecord& earlier, uint32_t site, 
     pair.status = PairStatus::kRetired;
   } else {
     state.dangerous.fetch_add(1, std::memory_order_relaxed);
-    state.info[pair.a].live_pairs.fetch_add(1);
-    if (pair.b != pair.a) state.info[pair.b].live_pairs.fetch_add(1);
+    pair.deferred = true;
+    if (live) MakeLive(state, pair);
   }
   state.pairs.emplace(key, pair);
 }
@@ -302,6 +328,19 @@ void RecordFailedTrap(State& state, uint32_t site, bool planned) {
   }
 }
 
+// Whether the pair of sites was reported already (this run or the bug file).
+// Called with a shard lock held (lock order: shard, then pairs, then reports).
+bool AlreadyFound(State& state, uint32_t a, uint32_t b) {
+  {
+    std::lock_guard<std::mutex> lock(state.pairs_mu);
+    auto it = state.pairs.find(PairKey(a, b));
+    if (it != state.pairs.end()) return it->second.status == PairStatus::kFound;
+  }
+  KeyPair keys = OrderedKeys(SiteOf(a).key, SiteOf(b).key);
+  std::lock_guard<std::mutex> lock(state.reports_mu);
+  return state.found.count(keys) > 0;
+}
+
 void MarkFound(State& state, uint32_t a, uint32_t b) {
   std::lock_guard<std::mutex> lock(state.pairs_mu);
   auto [it, inserted] = state.pairs.try_emplace(PairKey(a, b));
@@ -382,6 +421,9 @@ void OnCallEnabled(State& state, const void* object, OpId op, bool is_write,
     generation = object_state.generation;
     for (Trap* trap : object_state.traps) {
       if (trap->thread == t.id || !(trap->is_write || is_write)) continue;
+      // A known bug is not reported again, and catching it again teaches
+      // nothing: for decay the trap counts as failed.
+      if (AlreadyFound(state, trap->site, site)) continue;
       trap->hit = true;
       conflicts.push_back(
           {trap->thread, trap->site, trap->op, trap->is_write, trap->planned, trap->stack});
@@ -419,8 +461,10 @@ void OnCallEnabled(State& state, const void* object, OpId op, bool is_write,
       checked = true;
     }
     if (!concurrent) break;
-    AddDangerousPair(state, record, site, hits);
-    t.known_pairs.insert(key);
+    const bool live = !state.exited[static_cast<size_t>(record.thread) % kThreadSlots].load(
+        std::memory_order_acquire);
+    AddDangerousPair(state, record, site, hits, live);
+    if (live) t.known_pairs.insert(key);
   }
 
   bool planned = false;

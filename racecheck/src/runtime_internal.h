@@ -35,6 +35,7 @@ constexpr int kMaxRing = 64;
 constexpr int kMaxObjectHistory = 8;
 constexpr size_t kMaxDelayEvents = 64;
 constexpr int kStackDepth = 24;
+constexpr int kThreadSlots = 4096;  // exited flags, by thread id modulo this
 
 inline int64_t NowUs() {
   return std::chrono::duration_cast<std::chrono::microseconds>(
@@ -115,6 +116,10 @@ struct PairState {
   uint32_t a_hits = 0, b_hits = 0;
   int failed_traps = 0;  // including failures carried from earlier runs
   PairStatus status = PairStatus::kDangerous;
+  // Dangerous, but seen only against a thread that had exited: no trap can
+  // catch that thread in this run, so the pair sets no traps here and goes
+  // to the trap file (until a near miss with a live thread makes it live).
+  bool deferred = false;
 };
 
 struct DelayEvent {
@@ -141,6 +146,7 @@ struct State {
   std::unique_ptr<SiteInfo[]> info = std::make_unique<SiteInfo[]>(kMaxSites);
   std::array<Shard, kShards> shards;
   std::array<std::atomic<int>, kMaxRing> ring{};
+  std::array<std::atomic<bool>, kThreadSlots> exited{};
 
   std::mutex pairs_mu;
   std::unordered_map<uint64_t, PairState> pairs;

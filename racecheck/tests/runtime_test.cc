@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <condition_variable>
+#include <latch>
 #include <mutex>
 #include <thread>
 
@@ -171,19 +172,67 @@ TEST(Runtime, DecayRetiresPairsThatNeverOverlap) {
   options.window_us = 5'000'000;
   ASSERT_TRUE(Start(options).ok());
   int object = 0;
-  std::thread reader([&] { OnCall(&object, kRead, false); });
-  reader.join();
-  // The writer's first call is a near miss with the finished reader; its
-  // later traps can never catch anyone.
+  // The reader stays alive (a finished thread's near misses set no traps)
+  // but makes no further call, so the writer's traps never catch anyone.
+  std::latch read(1), written(1);
+  std::thread reader([&] {
+    OnCall(&object, kRead, false);
+    read.count_down();
+    written.wait();
+  });
+  read.wait();
   std::thread writer([&] {
     for (int i = 0; i < 400; ++i) OnCall(&object, kWrite, true);
   });
   writer.join();
+  written.count_down();
+  reader.join();
   Result<Stats> stats = Stop();
   ASSERT_TRUE(stats.ok());
   EXPECT_EQ(stats->dangerous_pairs, 1u);
   EXPECT_EQ(stats->retired_pairs, 1u);
   EXPECT_EQ(stats->delays, static_cast<uint64_t>(options.retire_after_traps));
+}
+
+// One read by a thread that then stays alive without calls, then `writes`
+// writes by another thread: near misses whose traps can never catch anyone.
+void ReaderThenWriter(int* object, int writes) {
+  std::latch read(1), written(1);
+  std::thread reader([&] {
+    OnCall(object, kRead, false);
+    read.count_down();
+    written.wait();
+  });
+  read.wait();
+  std::thread([&] {
+    for (int i = 0; i < writes; ++i) OnCall(object, kWrite, true);
+  }).join();
+  written.count_down();
+  reader.join();
+}
+
+// A near miss with a thread that has exited sets no trap in this run (no one
+// is left to arrive) but still goes to the trap file for the next run.
+TEST(Runtime, NearMissWithAnExitedThreadIsDeferredToTheTrapFile) {
+  testing::TempDir dir;
+  Options options = FastOptions();
+  options.delay_us = 2'000;
+  options.window_us = 5'000'000;
+  options.trap_file = dir.File("traps.json");
+  ASSERT_TRUE(Start(options).ok());
+  int object = 0;
+  std::thread([&] { OnCall(&object, kRead, false); }).join();
+  std::thread([&] {
+    for (int i = 0; i < 50; ++i) OnCall(&object, kWrite, true);
+  }).join();
+  Result<Stats> stats = Stop();
+  ASSERT_TRUE(stats.ok());
+  EXPECT_GE(stats->near_misses, 1u);
+  EXPECT_EQ(stats->delays, 0u);
+  Result<std::vector<TrapPair>> pairs = ReadTrapFile(options.trap_file);
+  ASSERT_TRUE(pairs.ok());
+  ASSERT_EQ(pairs->size(), 1u);
+  EXPECT_EQ((*pairs)[0].state, TrapPair::State::kDangerous);
 }
 
 TEST(Runtime, RetiredPairsStayRetiredInTheNextRun) {
@@ -196,10 +245,7 @@ TEST(Runtime, RetiredPairsStayRetiredInTheNextRun) {
   for (int run = 0; run < 2; ++run) {
     ASSERT_TRUE(Start(options).ok());
     int object = 0;
-    std::thread([&] { OnCall(&object, kRead, false); }).join();
-    std::thread([&] {
-      for (int i = 0; i < 400; ++i) OnCall(&object, kWrite, true);
-    }).join();
+    ReaderThenWriter(&object, 400);
     Result<Stats> stats = Stop();
     ASSERT_TRUE(stats.ok());
     delays[run] = stats->delays;
@@ -225,10 +271,7 @@ TEST(Runtime, DecayStateCarriesAcrossRuns) {
   for (int run = 0; run < 2; ++run) {
     ASSERT_TRUE(Start(options).ok());
     int object = 0;
-    std::thread([&] { OnCall(&object, kRead, false); }).join();
-    std::thread([&] {
-      for (int i = 0; i < (run == 0 ? 3 : 400); ++i) OnCall(&object, kWrite, true);
-    }).join();
+    ReaderThenWriter(&object, run == 0 ? 3 : 400);
     Result<Stats> stats = Stop();
     ASSERT_TRUE(stats.ok());
     delays[run] = stats->delays;

@@ -7,6 +7,7 @@
 // under ThreadSanitizer.
 #include "kernels.h"
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -251,6 +252,90 @@ void OncePerRun(Variant variant, const KernelConfig& config) {
   reader.join();
 }
 
+// Lazy initialisation during a short startup phase (the plugin-registry
+// pattern): a loader thread fills three plugin tables, one every few
+// milliseconds, while a worker thread already serves lookups half a plugin
+// behind. Both threads write a log line, under an unrelated log mutex, before
+// and after each step, so in the usual schedule (loader ahead) the log orders
+// every insert before the lookup that follows it and a happens-before
+// detector sees no race; only when the two threads line up does a lookup run
+// inside an insert. After startup the worker keeps looking up at the same
+// call site, correctly published, so the location is hot but the race is
+// rare in time.
+void StartupRegistry(Variant variant, const KernelConfig& config) {
+  constexpr int kPlugins = 3;
+  std::array<racecheck::unordered_map<int, int>, kPlugins> tables;
+  std::mutex log_mu, mu;
+  int log_lines = 0;
+  std::atomic<int> ready{0};        // kOrdered: plugins published so far
+  std::atomic<bool> loaded{false};  // end of startup, always published
+  std::latch start(2);
+  auto log = [&] {
+    std::lock_guard<std::mutex> lock(log_mu);
+    ++log_lines;
+  };
+  auto lookup = [&](int plugin) {
+    std::unique_lock<std::mutex> lock(mu, std::defer_lock);
+    if (variant == Variant::kLocked) lock.lock();
+    auto found = tables[static_cast<size_t>(plugin)].find(plugin);
+    (void)found;
+  };
+  std::thread loader([&] {
+    Work work(config, 21);
+    start.arrive_and_wait();
+    for (int plugin = 0; plugin < kPlugins; ++plugin) {
+      log();
+      {
+        std::unique_lock<std::mutex> lock(mu, std::defer_lock);
+        if (variant == Variant::kLocked) lock.lock();
+        auto& table = tables[static_cast<size_t>(plugin)];
+        if (table.empty()) table.insert({plugin, plugin * 10});
+      }
+      ready.store(plugin + 1, std::memory_order_release);
+      log();
+      for (int step = 0; step < 8; ++step) work();  // loading the next plugin
+    }
+    loaded.store(true, std::memory_order_release);
+  });
+  std::thread worker([&] {
+    Work work(config, 22);
+    start.arrive_and_wait();
+    for (int step = 0; step < 4; ++step) work();  // half a plugin behind
+    for (int plugin = 0; plugin < kPlugins; ++plugin) {
+      log();
+      if (variant == Variant::kOrdered) {
+        while (ready.load(std::memory_order_acquire) <= plugin) std::this_thread::yield();
+      }
+      lookup(plugin);
+      log();
+      for (int step = 0; step < 8; ++step) work();
+    }
+    // Steady state: the same lookup site, after startup has been published.
+    while (!loaded.load(std::memory_order_acquire)) std::this_thread::yield();
+    for (int i = 0; i < config.iterations; ++i) {
+      work();
+      lookup(i % kPlugins);
+    }
+  });
+  loader.join();
+  worker.join();
+}
+
+// Two workers each process a few batches of real work and add each batch's
+// result to a shared totals map without a lock. The two updates are
+// separated by milliseconds of work, so the threads rarely make them at the
+// same moment.
+void BatchTotals(Variant variant, const KernelConfig& config) {
+  racecheck::map<int, long> totals;
+  totals.unchecked()[0] = 0;  // set-up, not part of the race
+  totals.unchecked()[1] = 0;
+  KernelConfig batches = config;
+  batches.iterations = 4;
+  batches.spacing_us = config.spacing_us * 8;  // one batch of work
+  TwoThreads(variant, batches, false, false,
+             [&](int thread, int i) { totals[thread] += static_cast<long>(i) + 1; });
+}
+
 }  // namespace
 
 const std::vector<Kernel>& AllKernels() {
@@ -269,6 +354,10 @@ const std::vector<Kernel>& AllKernels() {
       {"wrong_lock", "readers and writers holding different locks", "join", &WrongLock},
       {"once_per_run", "a once-per-run race hidden by an incidental lock order", "atomic flag",
        &OncePerRun},
+      {"startup_registry", "lazy initialisation in a short startup phase, hidden by a log lock",
+       "release/acquire counter", &StartupRegistry},
+      {"batch_totals", "shared totals updated after long batches of work (rare overlap)",
+       "condition-variable handshake", &BatchTotals},
   };
   return kernels;
 }
