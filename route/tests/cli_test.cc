@@ -102,6 +102,26 @@ TEST(Cli, PipelineKeepsLastKnownGoodConfig) {
   EXPECT_EQ(ReadWholeFile(config), written);
 }
 
+// The pipeline reassigns from the configuration already in --out: the same
+// table again moves no bucket and leaves the file as it was.
+TEST(Cli, PipelineReassignsIncrementally) {
+  testing::TempDir dir;
+  const auto good = WriteState(dir, "good.json", GoodState());
+  const std::string config = dir.File("config.json");
+  auto outcome = RunCommand(kBinary + " route pipeline --input=" + good + " --out=" + config);
+  ASSERT_EQ(outcome.exit_code, 0) << outcome.err;
+  EXPECT_NE(outcome.out.find("incremental=0 "), std::string::npos) << outcome.out;
+  const std::string first = ReadWholeFile(config);
+  outcome = RunCommand(kBinary + " route pipeline --input=" + good + " --out=" + config);
+  ASSERT_EQ(outcome.exit_code, 0) << outcome.err;
+  EXPECT_NE(outcome.out.find("incremental=1 buckets_moved=0 "), std::string::npos) << outcome.out;
+  EXPECT_EQ(ReadWholeFile(config), first);
+  outcome =
+      RunCommand(kBinary + " route pipeline --from_scratch --input=" + good + " --out=" + config);
+  ASSERT_EQ(outcome.exit_code, 0) << outcome.err;
+  EXPECT_NE(outcome.out.find("incremental=0 "), std::string::npos) << outcome.out;
+}
+
 TEST(Cli, SimulateWritesCsvPlotsAndSummary) {
   testing::TempDir dir;
   const auto outcome =

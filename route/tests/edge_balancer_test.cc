@@ -155,7 +155,7 @@ TEST_F(EdgeBalancerTest, KeepAliveRoutesManyRequestsOnOneConnection) {
   auto last = (*connection)->Get("/feed", "taiji_bucket=9", /*close=*/true);
   ASSERT_TRUE(last.ok());
   EXPECT_TRUE(last->server_closes);
-  EXPECT_TRUE((*connection)->WaitClosed(5));
+  EXPECT_TRUE((*connection)->WaitClosed(30));
   EXPECT_EQ(balancer_->stats().connections - connections_before, 1);
   EXPECT_EQ(balancer_->forwarded(), requests + 1);
 }
@@ -168,7 +168,7 @@ TEST_F(EdgeBalancerTest, Http10ClosesAfterOneResponse) {
   ASSERT_TRUE(reply.ok()) << reply.status();
   EXPECT_EQ(reply->status, 200);
   EXPECT_TRUE(reply->server_closes);
-  EXPECT_TRUE((*connection)->WaitClosed(5));
+  EXPECT_TRUE((*connection)->WaitClosed(30));
 }
 
 TEST_F(EdgeBalancerTest, MalformedAndChunkedRequestsAreRefused) {
@@ -182,15 +182,16 @@ TEST_F(EdgeBalancerTest, MalformedAndChunkedRequestsAreRefused) {
     auto reply = (*connection)->ReadResponse();
     ASSERT_TRUE(reply.ok()) << reply.status();
     EXPECT_EQ(reply->status, status) << raw;
-    EXPECT_TRUE((*connection)->WaitClosed(5));
+    EXPECT_TRUE((*connection)->WaitClosed(30));
   }
 }
 
-// Two workers, a 300 ms read timeout: two clients that start a request and
+// Two workers, a 1 s read timeout: two clients that start a request and
 // never finish it occupy both workers, yet a third client is served once
-// the timeout drops them, and they get 408 and a closed connection.
+// the timeout drops them (not before: the pool is full), and they get 408
+// and a closed connection.
 TEST_F(EdgeBalancerTest, StalledClientsAreDroppedAfterTheReadTimeout) {
-  StartServers({.workers = 2, .read_timeout_s = 0.3, .idle_timeout_s = 5});
+  StartServers({.workers = 2, .read_timeout_s = 1.0, .idle_timeout_s = 60});
   ASSERT_TRUE(balancer_->Reload(Config(state_.current)).ok());
   std::vector<std::unique_ptr<HttpConnection>> stalled;
   for (int i = 0; i < 2; ++i) {
@@ -199,28 +200,27 @@ TEST_F(EdgeBalancerTest, StalledClientsAreDroppedAfterTheReadTimeout) {
     ASSERT_TRUE((*connection)->SendRaw("GET /feed HTTP/1.1\r\nCookie: taiji").ok());
     stalled.push_back(std::move(connection).value());
   }
-  // Both workers now hold a stalled connection.
-  for (int wait = 0; wait < 200 && balancer_->stats().active < 2; ++wait) {
+  // Both workers take a stalled connection (peak_active is monotonic, so a
+  // slow machine cannot miss it).
+  for (int wait = 0; wait < 2000 && balancer_->stats().peak_active < 2; ++wait) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
-  EXPECT_EQ(balancer_->stats().active, 2);
-  const auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(balancer_->stats().peak_active, 2);
   auto served = HttpConnection::Connect(balancer_->port());
   ASSERT_TRUE(served.ok());
   auto reply = (*served)->Get("/feed", "taiji_bucket=7");
-  const double waited =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   ASSERT_TRUE(reply.ok()) << reply.status();
   EXPECT_EQ(DcOf(reply->body), state_.dcs[config_.dc_of_bucket[0][7]].name);
-  EXPECT_LT(waited, 3.0);
   for (auto& connection : stalled) {
     auto timeout_reply = connection->ReadResponse();
     ASSERT_TRUE(timeout_reply.ok()) << timeout_reply.status();
     EXPECT_EQ(timeout_reply->status, 408);
-    EXPECT_TRUE(connection->WaitClosed(5));
+    EXPECT_TRUE(connection->WaitClosed(30));
   }
-  EXPECT_EQ(balancer_->stats().timeouts, 2);
-  EXPECT_LE(balancer_->stats().peak_active, 2);
+  const ServerStats stats = balancer_->stats();
+  EXPECT_EQ(stats.timeouts, 2);
+  EXPECT_LE(stats.peak_active, 2);
+  EXPECT_EQ(balancer_->forwarded(), 1);
 }
 
 // A client that connects and sends nothing is dropped by the same timeout.
@@ -228,7 +228,7 @@ TEST_F(EdgeBalancerTest, SilentClientIsDropped) {
   StartServers({.workers = 1, .read_timeout_s = 0.2});
   auto silent = HttpConnection::Connect(balancer_->port());
   ASSERT_TRUE(silent.ok());
-  EXPECT_TRUE((*silent)->WaitClosed(5));
+  EXPECT_TRUE((*silent)->WaitClosed(30));
   EXPECT_EQ(balancer_->stats().timeouts, 1);
   auto reply = HttpGet(balancer_->port(), "/?user=carol", "");
   ASSERT_TRUE(reply.ok()) << reply.status();
@@ -239,7 +239,7 @@ TEST_F(EdgeBalancerTest, SilentClientIsDropped) {
 // connections are served at once, idle keep-alive connections give their
 // worker up to waiting ones, and every request is answered correctly.
 TEST_F(EdgeBalancerTest, ConcurrencyIsBounded) {
-  StartServers({.workers = 4, .read_timeout_s = 5, .idle_timeout_s = 5});
+  StartServers({.workers = 4, .read_timeout_s = 30, .idle_timeout_s = 30});
   ASSERT_TRUE(balancer_->Reload(Config(state_.current)).ok());
   std::atomic<int> wrong{0}, failed{0};
   std::vector<std::thread> clients;
@@ -289,9 +289,9 @@ TEST_F(EdgeBalancerTest, ConcurrencyIsBounded) {
 }
 
 // One worker: an idle keep-alive connection gives the worker up as soon as
-// another connection waits, long before its 10 s idle timeout.
+// another connection waits, long before its 60 s idle timeout.
 TEST_F(EdgeBalancerTest, IdleKeepAliveYieldsToWaitingClients) {
-  StartServers({.workers = 1, .read_timeout_s = 5, .idle_timeout_s = 10});
+  StartServers({.workers = 1, .read_timeout_s = 30, .idle_timeout_s = 60});
   auto idle = HttpConnection::Connect(balancer_->port());
   ASSERT_TRUE(idle.ok());
   auto first = (*idle)->Get("/?user=dave", "");
@@ -303,8 +303,8 @@ TEST_F(EdgeBalancerTest, IdleKeepAliveYieldsToWaitingClients) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   ASSERT_TRUE(reply.ok()) << reply.status();
   EXPECT_NE(reply->find("200 OK"), std::string::npos);
-  EXPECT_LT(waited, 2.0);
-  EXPECT_TRUE((*idle)->WaitClosed(5));
+  EXPECT_LT(waited, 20.0);
+  EXPECT_TRUE((*idle)->WaitClosed(30));
   EXPECT_EQ(balancer_->stats().idle_closed, 1);
 }
 
@@ -312,18 +312,20 @@ TEST_F(EdgeBalancerTest, IdleKeepAliveYieldsToWaitingClients) {
 TEST_F(EdgeBalancerTest, OverloadIsRefusedWith503) {
   StartServers({.workers = 1, .max_pending = 1, .read_timeout_s = 30});
   std::vector<std::unique_ptr<HttpConnection>> holders;
-  // One stalled connection holds the worker, one waits in the queue.
+  // One stalled connection holds the worker, then one waits in the queue.
+  auto wait_for = [&](auto condition) {
+    for (int wait = 0; wait < 4000 && !condition(); ++wait) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    return condition();
+  };
   for (int i = 0; i < 2; ++i) {
     auto connection = HttpConnection::Connect(balancer_->port());
     ASSERT_TRUE(connection.ok());
     ASSERT_TRUE((*connection)->SendRaw("GET / HTTP/1.1\r\n").ok());
     holders.push_back(std::move(connection).value());
-    for (int wait = 0; wait < 200 && balancer_->stats().connections < i + 1; ++wait) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-  }
-  for (int wait = 0; wait < 200 && balancer_->stats().active < 1; ++wait) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    ASSERT_TRUE(wait_for([&] { return balancer_->stats().connections >= i + 1; }));
+    ASSERT_TRUE(wait_for([&] { return balancer_->stats().active == 1; }));
   }
   auto third = HttpConnection::Connect(balancer_->port());
   ASSERT_TRUE(third.ok());

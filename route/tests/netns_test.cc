@@ -224,7 +224,7 @@ TEST(RouteNetns, EdgeBalancerInAFreshNetworkNamespace) {
   }
   ::close(fds[1]);
   std::string report;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
   for (;;) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
                           deadline - std::chrono::steady_clock::now())

@@ -31,6 +31,32 @@ TEST(Simulator, DayScenarioShapes) {
   }
 }
 
+// Bucket moves between epochs against the minimum any assignment needs
+// (sum |df| / 2 per edge): the incremental assignment stays within rounding
+// of it (20 edges x 10 DCs, one bucket each), the walk from scratch and
+// hashing move more.
+TEST(Simulator, IncrementalSegmentsMoveAboutTheMinimum) {
+  SimOptions options = Small("day", 48);
+  options.incremental_segments = true;
+  Result<SimResult> result = RunSimulation(options);
+  ASSERT_TRUE(result.ok()) << result.status();
+  int64_t needed = 0, moved = 0, walk = 0, hash = 0;
+  for (const auto& epoch : result->epochs) {
+    needed += epoch.buckets_needed;
+    moved += epoch.buckets_moved;
+    walk += epoch.baseline_buckets_moved;
+    hash += epoch.hash_buckets_moved;
+    EXPECT_LE(epoch.buckets_moved, epoch.buckets_needed + 20 * 10) << epoch.epoch;
+  }
+  std::printf("48 epochs: buckets needed %ld, incremental L %ld, walk L=H %ld, hashing %ld\n",
+              static_cast<long>(needed), static_cast<long>(moved), static_cast<long>(walk),
+              static_cast<long>(hash));
+  EXPECT_GT(needed, 0);
+  EXPECT_LT(moved, walk);
+  EXPECT_LT(moved, hash);
+  EXPECT_GT(result->locality, result->baseline_locality);
+}
+
 TEST(Simulator, DrainEmptiesTheDcAndRestoreRefillsIt) {
   Result<SimResult> result = RunSimulation(Small("drain", 200));
   ASSERT_TRUE(result.ok()) << result.status();

@@ -128,7 +128,8 @@ uint32_t UserBucket(const std::string& user, int height);
 Result<std::string> HttpGet(uint16_t port, const std::string& target, const std::string& cookie);
 
 // A keep-alive HTTP/1.1 client connection to 127.0.0.1:port (tests, the
-// demo, latency probes). Every call is bounded by the timeout.
+// demo, latency probes). Every call is bounded by the timeout (generous by
+// default: tests run on a loaded, shared machine).
 struct HttpResponse {
   int status = 0;
   std::string head;  // status line and headers
@@ -137,7 +138,7 @@ struct HttpResponse {
 };
 class HttpConnection {
  public:
-  static Result<std::unique_ptr<HttpConnection>> Connect(uint16_t port, double timeout_s = 10);
+  static Result<std::unique_ptr<HttpConnection>> Connect(uint16_t port, double timeout_s = 30);
   ~HttpConnection();
   HttpConnection(const HttpConnection&) = delete;
   HttpConnection& operator=(const HttpConnection&) = delete;
