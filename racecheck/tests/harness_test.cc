@@ -58,14 +58,21 @@ TEST(Harness, TwinGivesNoReports) {
   for (const RunOutcome& outcome : *outcomes) EXPECT_TRUE(outcome.reports.empty());
 }
 
+// Timing-dependent (run 1 must see the near miss, run 2's trap must be
+// reached within the delay), so up to three fresh two-run attempts; the
+// in-process test measures the rate (at least 4 of 5).
 TEST(Harness, OncePerRunRaceFoundInRun2) {
-  testing::TempDir dir;
-  Result<std::vector<RunOutcome>> outcomes =
-      RunUnderRacecheck(Fast(dir), {RACECHECK_KERNELS, "once_per_run", "buggy"});
-  ASSERT_TRUE(outcomes.ok());
-  EXPECT_EQ((*outcomes)[0].reports.size(), 0u);
-  ASSERT_EQ((*outcomes)[1].reports.size(), 1u);
-  EXPECT_TRUE((*outcomes)[1].reports[0].from_trap_file);
+  bool found = false;
+  for (int attempt = 0; attempt < 3 && !found; ++attempt) {
+    testing::TempDir dir;
+    Result<std::vector<RunOutcome>> outcomes =
+        RunUnderRacecheck(Fast(dir), {RACECHECK_KERNELS, "once_per_run", "buggy"});
+    ASSERT_TRUE(outcomes.ok());
+    EXPECT_EQ((*outcomes)[0].reports.size(), 0u);  // nothing to trap in run 1
+    ASSERT_LE((*outcomes)[1].reports.size(), 1u);
+    found = (*outcomes)[1].reports.size() == 1 && (*outcomes)[1].reports[0].from_trap_file;
+  }
+  EXPECT_TRUE(found);
 }
 
 TEST(Harness, HangingTargetIsKilledAtTheTimeout) {
