@@ -298,15 +298,19 @@ class DistributedWalkEngine {
     const uint64_t num_chunks = (num_ready + chunk_walkers_ - 1) / chunk_walkers_;
     if (chunk_outputs_.size() < num_chunks) chunk_outputs_.resize(num_chunks);
     totals_.light_rounds += num_ready < light_mode_walkers_;
-    ParallelForDynamic(ThreadsFor(num_ready, num_chunks), 0, num_chunks, 1,
-                       [&](int, uint64_t chunk, uint64_t) {
-                         ChunkOutput& out = chunk_outputs_[chunk];
-                         out.Reset(ranks);
-                         const uint64_t end = std::min(num_ready, (chunk + 1) * chunk_walkers_);
-                         for (uint64_t walker = chunk * chunk_walkers_; walker < end; ++walker) {
-                           Compute(ready_[walker], &out);
-                         }
-                       });
+    ParallelForDynamic(
+        ThreadsFor(num_ready, num_chunks), 0, num_chunks, 1, [&](int, uint64_t chunk, uint64_t) {
+          ChunkOutput& out = chunk_outputs_[chunk];
+          out.Reset(ranks);
+          const uint64_t end = std::min(num_ready, (chunk + 1) * chunk_walkers_);
+          if constexpr (!Spec::kDynamic) {
+            ComputeInterleaved(ready_.data() + chunk * chunk_walkers_, ready_.data() + end, &out);
+          } else {
+            for (uint64_t walker = chunk * chunk_walkers_; walker < end; ++walker) {
+              Compute(ready_[walker], &out);
+            }
+          }
+        });
     ready_.clear();
 
     // Merge the chunks in chunk order: the bytes sent, the query order and
@@ -424,7 +428,79 @@ class DistributedWalkEngine {
   void Compute(Resident& r, ChunkOutput* out) const {
     Query query{};
     int dest = 0;
-    switch (Advance(r, &query, &dest, &out->counters)) {
+    const Outcome outcome = Advance(r, &query, &dest, &out->counters);  // sets query, dest
+    File(r, outcome, query, dest, out);
+  }
+
+  // Static walks (Pd == 1): the walkers of [first, last) advance
+  // kInterleavedWalkers at a time, one half-step each in turn, as in
+  // WalkEngine::WalkInterleaved: half-step A reads the (prefetched) offsets,
+  // checks termination, draws the arc and prefetches its target; half-step B
+  // moves and prefetches the next vertex's offsets, or files the walker as
+  // a migrant when the next vertex is another rank's. The same draws in the
+  // same order as Advance, so paths do not change; only the order in which
+  // a chunk files its walkers does, and that order is still fixed by the
+  // chunk alone (thread-count independent).
+  void ComputeInterleaved(Resident* first, Resident* last, ChunkOutput* out) const {
+    struct Slot {
+      Resident* r = nullptr;
+      graph::EdgeIndex offset = 0;
+      uint32_t arc = 0;
+      bool moving = false;  // half-step B is next
+    };
+    Slot slots[kInterleavedWalkers];
+    int active = 0;
+    auto start = [&](Slot& slot) {
+      slot.r = nullptr;
+      if (first == last) return;
+      slot.r = first++;
+      slot.moving = false;
+      ++active;
+      __builtin_prefetch(&offsets_[slot.r->w.current]);
+    };
+    auto file = [&](Slot& slot, Outcome outcome, int dest) {
+      File(*slot.r, outcome, Query{}, dest, out);
+      --active;
+      start(slot);
+    };
+    for (Slot& slot : slots) start(slot);
+    while (active > 0) {
+      for (Slot& slot : slots) {
+        if (slot.r == nullptr) continue;
+        Resident& r = *slot.r;
+        WalkerT& w = r.w;
+        if (!slot.moving) {
+          slot.offset = offsets_[w.current];
+          const auto degree = static_cast<uint32_t>(offsets_[w.current + 1] - slot.offset);
+          if (w.step >= max_steps_ || degree == 0 || !spec_.Extend(w, r.rng)) {
+            file(slot, Outcome::kFinished, 0);
+            continue;
+          }
+          ++out->counters.trials;
+          slot.arc = sampler_.Sample(slot.offset, degree, r.rng);
+          __builtin_prefetch(&targets_[slot.offset + slot.arc]);
+          slot.moving = true;
+        } else {
+          const VertexId next = targets_[slot.offset + slot.arc];
+          spec_.OnMove(w, slot.arc, next);
+          w.current = next;
+          ++w.step;
+          if (record_) r.path.push_back(next);
+          slot.moving = false;
+          if (!Owns(next)) {
+            file(slot, Outcome::kMigrate, partition_.OwnerOf(next));
+            continue;
+          }
+          __builtin_prefetch(&offsets_[next]);
+        }
+      }
+    }
+  }
+
+  // Files r in `out` by `outcome`: finished, migrating to `dest` or waiting
+  // for the answer to `query` from `dest`.
+  void File(Resident& r, Outcome outcome, const Query& query, int dest, ChunkOutput* out) const {
+    switch (outcome) {
       case Outcome::kFinished:
         out->steps += r.w.step;
         if (record_) {
