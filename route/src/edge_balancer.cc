@@ -125,6 +125,7 @@ Parse ParseRequest(std::string* buffer, Request* request) {
   if (request->version != "HTTP/1.1" && request->version != "HTTP/1.0") return Parse::kBad;
   bool close = false, keep_alive_token = false;
   size_t content_length = 0;
+  bool seen_content_length = false;
   for (size_t start = line_end + 2; start < head.size();) {
     const size_t end = head.find("\r\n", start);
     const std::string line = head.substr(start, end - start);
@@ -146,7 +147,13 @@ Parse ParseRequest(std::string* buffer, Request* request) {
       const unsigned long long parsed = std::strtoull(value.c_str(), &end_ptr, 10);
       if (end_ptr == value.c_str() || *end_ptr != '\0') return Parse::kBad;
       if (parsed > kMaxBody) return Parse::kTooLarge;
+      // Repeated Content-Length headers that disagree make the body's
+      // framing ambiguous (RFC 9112 6.3): reject, and forward only one.
+      if (seen_content_length && parsed != content_length) return Parse::kBad;
+      const bool repeated = seen_content_length;
+      seen_content_length = true;
       content_length = parsed;
+      if (repeated) continue;
     } else if (name == "cookie") {
       const size_t at = value.find("taiji_bucket=");
       if (at != std::string::npos) {
@@ -212,7 +219,10 @@ class Server {
   }
 
   ~Server() {
-    stopping_.store(true);
+    {
+      std::lock_guard<std::mutex> lock(mutex_);  // no lost wakeup of a worker
+      stopping_.store(true);
+    }
     if (listen_fd_ >= 0) ::shutdown(listen_fd_, SHUT_RDWR);  // wakes accept()
     if (acceptor_.joinable()) acceptor_.join();
     cv_.notify_all();
@@ -233,17 +243,19 @@ class Server {
  private:
   void AcceptLoop() {
     for (;;) {
-      const int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+      // Non-blocking: ReadMore and SendAll poll with deadlines, so a client
+      // that stops reading cannot pin a worker inside send().
+      const int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
       if (stopping_.load()) {
         if (fd >= 0) ::close(fd);
         return;
       }
       if (fd < 0) {
-        if (errno == EINTR || errno == ECONNABORTED || errno == EMFILE || errno == ENFILE) {
-          if (errno == EMFILE || errno == ENFILE) ::usleep(10000);
-          continue;
-        }
-        return;
+        // Only stopping ends the loop: accept(2) also passes through
+        // per-connection network errors (EPROTO, ENETDOWN, ...) and
+        // resource shortages; back off briefly on the latter and go on.
+        if (errno != EINTR && errno != ECONNABORTED && errno != EAGAIN) ::usleep(10000);
+        continue;
       }
       const int one = 1;
       ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
@@ -252,7 +264,6 @@ class Server {
       if (static_cast<int>(queue_.size()) >= options_.max_pending) {
         ++stats_.overloaded;
         lock.unlock();
-        ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
         SendAll(fd, SimpleResponse(503, "Service Unavailable", "overloaded\n", false), After(0.05));
         ::close(fd);
         continue;

@@ -175,6 +175,7 @@ TEST_F(EdgeBalancerTest, MalformedAndChunkedRequestsAreRefused) {
   for (const auto& [raw, status] : std::vector<std::pair<std::string, int>>{
            {"NONSENSE\r\n\r\n", 400},
            {"GET / HTTP/1.1\r\nContent-Length: x\r\n\r\n", 400},
+           {"POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab", 400},
            {"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 501}}) {
     auto connection = HttpConnection::Connect(balancer_->port());
     ASSERT_TRUE(connection.ok());
