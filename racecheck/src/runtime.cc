@@ -66,6 +66,10 @@ struct ThreadState {
   // this run. (Its ring slots stay: a near miss with it still goes to the
   // trap file, which is how a once-per-run race is caught in run 2.)
   ~ThreadState() {
+    // Under g_start_mu: Start may otherwise free g_state between our load
+    // of the pointer and the epoch check (a pool thread of the previous run
+    // exiting while the next run starts).
+    std::lock_guard<std::mutex> start_lock(g_start_mu);
     State* state = g_state;
     if (!g_enabled.load(std::memory_order_acquire) || state == nullptr || state->epoch != epoch) {
       return;

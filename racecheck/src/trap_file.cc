@@ -82,6 +82,9 @@ Result<std::vector<TrapPair>> ReadTrapFile(const std::string& path) {
     } else if (entry.contains("failed_traps")) {
       return InvalidArgumentError(where + ": \"failed_traps\" needs version 2");
     }
+    if (entry.contains("state") && !entry["state"].is_string()) {
+      return InvalidArgumentError(where + ": \"state\" must be a string");
+    }
     const std::string state = entry.value("state", std::string("dangerous"));
     if (state == "dangerous") {
       pair.state = TrapPair::State::kDangerous;

@@ -42,13 +42,23 @@ inline SuiteOutcome TwoRuns(const std::string& name, Variant variant, int64_t de
 inline void ExpectEveryBuggyKernelFound(int64_t delay_us) {
   size_t found_run1 = 0;
   for (const Kernel& kernel : AllKernels()) {
-    testing::TempDir dir;
-    SuiteOutcome outcome =
-        TwoRuns(kernel.name, Variant::kBuggy, delay_us, KernelConfig{}, dir.File("traps.json"));
-    EXPECT_GE(outcome.run1 + outcome.run2, 1u) << kernel.name << " not found in two runs";
-    if (outcome.run1 > 0) ++found_run1;
-    std::printf("kernel=%s found_run1=%zu found_run2=%zu\n", kernel.name, outcome.run1,
-                outcome.run2);
+    // Detection depends on the scheduler's timing: a kernel gets up to three
+    // fresh two-run attempts (each with its own trap file), so a rare
+    // unlucky schedule does not fail the suite, while a kernel the detector
+    // cannot find still does. Run 1 of the first attempt counts for the
+    // 80 % target; racecheck_bench reports the rates without retries.
+    SuiteOutcome outcome;
+    int attempt = 1;
+    for (;; ++attempt) {
+      testing::TempDir dir;
+      outcome =
+          TwoRuns(kernel.name, Variant::kBuggy, delay_us, KernelConfig{}, dir.File("traps.json"));
+      if (attempt == 1 && outcome.run1 > 0) ++found_run1;
+      if (outcome.run1 + outcome.run2 >= 1 || attempt == 3) break;
+    }
+    EXPECT_GE(outcome.run1 + outcome.run2, 1u) << kernel.name << " not found in two runs, 3 tries";
+    std::printf("kernel=%s found_run1=%zu found_run2=%zu attempts=%d\n", kernel.name, outcome.run1,
+                outcome.run2, attempt);
   }
   // Issue 9's target: at least 80 % in run 1.
   EXPECT_GE(found_run1 * 10, AllKernels().size() * 8);

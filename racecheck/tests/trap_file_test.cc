@@ -74,6 +74,8 @@ TEST(TrapFile, RejectsMalformedFiles) {
        "pairs[0]: \"failed_traps\" needs version 2"},
       {"{\"version\": 2, \"pairs\": [{\"first\": \"a\", \"second\": \"b\", \"state\": \"maybe\"}]}",
        "pairs[0]: unknown state \"maybe\" (expected dangerous, happens_before or retired)"},
+      {"{\"version\": 2, \"pairs\": [{\"first\": \"a\", \"second\": \"b\", \"state\": 5}]}",
+       "pairs[0]: \"state\" must be a string"},
   };
   for (const auto& [text, message] : cases) {
     const std::string path = dir.Write("bad.json", text);
