@@ -53,6 +53,14 @@ class DBImpl final : public DB {
 
  private:
   struct Writer;
+  // What a read sees: the memtables, the table version and the sequence
+  // (the snapshot's or the latest), taken together under mu_.
+  struct ReadView {
+    std::shared_ptr<MemTable> mem, imm;
+    std::shared_ptr<const Version> version;
+    uint64_t seq = 0;
+  };
+  ReadView AcquireReadView(const ReadOptions& options);
   struct Compaction {
     int level = 0;
     std::vector<FilePtr> inputs[2];

@@ -10,17 +10,14 @@
 
 namespace syskit::kv {
 
+DBImpl::ReadView DBImpl::AcquireReadView(const ReadOptions& options) {
+  std::lock_guard<std::mutex> guard(mu_);
+  return {mem_, imm_, current_,
+          options.snapshot != nullptr ? options.snapshot->sequence() : last_sequence_};
+}
+
 Status DBImpl::Get(const ReadOptions& options, std::string_view key, std::string* value) {
-  std::shared_ptr<MemTable> mem, imm;
-  std::shared_ptr<const Version> version;
-  uint64_t seq;
-  {
-    std::lock_guard<std::mutex> guard(mu_);
-    seq = options.snapshot != nullptr ? options.snapshot->sequence() : last_sequence_;
-    mem = mem_;
-    imm = imm_;
-    version = current_;
-  }
+  auto [mem, imm, version, seq] = AcquireReadView(options);
   bool deleted = false;
   if (mem->Get(key, seq, value, &deleted) ||
       (imm != nullptr && imm->Get(key, seq, value, &deleted))) {
@@ -162,16 +159,7 @@ class DBIter final : public Iterator {
 }  // namespace
 
 std::unique_ptr<Iterator> DBImpl::NewIterator(const ReadOptions& options) {
-  std::shared_ptr<MemTable> mem, imm;
-  std::shared_ptr<const Version> version;
-  uint64_t seq;
-  {
-    std::lock_guard<std::mutex> guard(mu_);
-    seq = options.snapshot != nullptr ? options.snapshot->sequence() : last_sequence_;
-    mem = mem_;
-    imm = imm_;
-    version = current_;
-  }
+  auto [mem, imm, version, seq] = AcquireReadView(options);
   std::vector<std::unique_ptr<InternalIterator>> children;
   children.push_back(mem->NewIterator());
   if (imm != nullptr) children.push_back(imm->NewIterator());
