@@ -65,17 +65,11 @@ MemTable::Node* MemTable::FindGreaterOrEqual(std::string_view ikey, Node** prev)
 }
 
 MemTable::Node* MemTable::FindLessThan(std::string_view ikey) const {
-  Node* x = head_;
-  int level = max_height_.load(std::memory_order_relaxed) - 1;
-  while (true) {
-    Node* next = x->Next(level);
-    if (next != nullptr && CompareInternalKey(EntryKey(next->entry), ikey) < 0) {
-      x = next;
-    } else {
-      if (level == 0) return x == head_ ? nullptr : x;
-      --level;
-    }
-  }
+  // The same descent as FindGreaterOrEqual; its level-0 predecessor is the
+  // last node below ikey.
+  Node* prev[kMaxHeight];
+  FindGreaterOrEqual(ikey, prev);
+  return prev[0] == head_ ? nullptr : prev[0];
 }
 
 MemTable::Node* MemTable::FindLast() const {
