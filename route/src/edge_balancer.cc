@@ -23,6 +23,8 @@
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <sstream>
+#include <string_view>
 #include <vector>
 
 namespace syskit::route {
@@ -96,18 +98,151 @@ bool SendAll(int fd, const std::string& data, Clock::time_point deadline) {
   return true;
 }
 
+// Decodes the chunked transfer coding (RFC 9112 7.1) incrementally: each
+// call consumes what it can from the front of the input (so a body that
+// arrives over many reads is scanned once) and appends chunk data to the
+// body. Chunk extensions are ignored, the trailer section is read and
+// dropped. Bare CR or LF in a framing line is malformed (no request
+// smuggling through lenient line ends).
+class ChunkDecoder {
+ public:
+  enum class Step { kDone, kNeedMore, kBad, kTooLarge };
+
+  Step Consume(std::string* in, std::string* body, size_t max_body) {
+    size_t pos = 0;
+    const Step step = Run(*in, &pos, body, max_body);
+    in->erase(0, pos);
+    return step;
+  }
+
+ private:
+  static constexpr size_t kMaxLine = 4096;  // a chunk-size line or a trailer line
+
+  enum class Phase { kSize, kData, kDataEnd, kTrailer };
+
+  // The next CRLF-terminated line at *pos: kDone with *line set, kNeedMore,
+  // or kBad (bare CR/LF, or longer than kMaxLine).
+  static Step NextLine(const std::string& in, size_t* pos, std::string_view* line) {
+    const size_t lf = in.find('\n', *pos);
+    if (lf == std::string::npos) {
+      return in.size() - *pos > kMaxLine ? Step::kBad : Step::kNeedMore;
+    }
+    if (lf == *pos || in[lf - 1] != '\r' || lf - *pos - 1 > kMaxLine) return Step::kBad;
+    *line = std::string_view(in).substr(*pos, lf - 1 - *pos);
+    if (line->find('\r') != std::string_view::npos) return Step::kBad;
+    *pos = lf + 1;
+    return Step::kDone;
+  }
+
+  Step Run(const std::string& in, size_t* pos, std::string* body, size_t max_body) {
+    for (;;) {
+      switch (phase_) {
+        case Phase::kSize: {
+          std::string_view line;
+          const size_t line_start = *pos;
+          const Step got = NextLine(in, pos, &line);
+          if (got != Step::kDone) return got;
+          // chunk-size = 1*HEXDIG, then optional BWS ";" chunk-ext (ignored).
+          size_t digits = 0;
+          uint64_t size = 0;
+          bool too_large = false;
+          for (; digits < line.size() && std::isxdigit(static_cast<unsigned char>(line[digits]));
+               ++digits) {
+            const char c =
+                static_cast<char>(std::tolower(static_cast<unsigned char>(line[digits])));
+            const int value = c <= '9' ? c - '0' : c - 'a' + 10;
+            if (size > (uint64_t{1} << 59)) too_large = true;  // saturate instead of wrapping
+            if (!too_large) size = size * 16 + static_cast<uint64_t>(value);
+          }
+          if (digits == 0) return Step::kBad;
+          size_t rest = digits;
+          while (rest < line.size() && (line[rest] == ' ' || line[rest] == '\t')) ++rest;
+          if (rest < line.size() && line[rest] != ';') return Step::kBad;
+          if (too_large || size > max_body || body->size() + size > max_body) {
+            *pos = line_start;  // leave the offending line unconsumed
+            return Step::kTooLarge;
+          }
+          if (size == 0) {
+            phase_ = Phase::kTrailer;
+          } else {
+            left_ = static_cast<size_t>(size);
+            phase_ = Phase::kData;
+          }
+          break;
+        }
+        case Phase::kData: {
+          const size_t take = std::min(left_, in.size() - *pos);
+          if (take == 0) return Step::kNeedMore;
+          body->append(in, *pos, take);
+          *pos += take;
+          left_ -= take;
+          if (left_ == 0) phase_ = Phase::kDataEnd;
+          break;
+        }
+        case Phase::kDataEnd: {
+          if (in.size() - *pos < 2) {
+            return in.size() == *pos || in[*pos] == '\r' ? Step::kNeedMore : Step::kBad;
+          }
+          if (in.compare(*pos, 2, "\r\n") != 0) return Step::kBad;
+          *pos += 2;
+          phase_ = Phase::kSize;
+          break;
+        }
+        case Phase::kTrailer: {
+          std::string_view line;
+          const Step got = NextLine(in, pos, &line);
+          if (got != Step::kDone) return got;
+          if (line.empty()) return Step::kDone;  // end of the trailer section
+          trailer_bytes_ += line.size() + 2;
+          if (trailer_bytes_ > kMaxHead) return Step::kTooLarge;
+          const size_t colon = line.find(':');
+          if (colon == 0 || colon == std::string_view::npos || line[0] == ' ' || line[0] == '\t') {
+            return Step::kBad;
+          }
+          break;  // a trailer field: dropped
+        }
+      }
+    }
+  }
+
+  Phase phase_ = Phase::kSize;
+  size_t left_ = 0;
+  size_t trailer_bytes_ = 0;
+};
+
 struct Request {
   std::string method, target, version;
-  std::string head_lines;  // header lines after the request line, each ending \r\n
+  std::string head_lines;  // end-to-end header lines after the request line, each ending \r\n
   std::string body;
   std::string cookie_bucket;  // value of taiji_bucket, if any
   bool keep_alive = true;
+  bool has_body = false;  // framed by Content-Length or Transfer-Encoding (forward a length)
 };
 
 enum class Parse { kOk, kNeedMore, kBad, kTooLarge, kUnsupported };
 
-// Parses one request at the front of `buffer` and removes it.
-Parse ParseRequest(std::string* buffer, Request* request) {
+// The parse state of the request at the front of a connection's buffer:
+// the head is parsed (and removed from the buffer) once, then the body is
+// taken by Content-Length or decoded chunk by chunk as it arrives.
+struct RequestParser {
+  bool head_done = false;
+  bool chunked = false;
+  size_t content_length = 0;
+  ChunkDecoder chunks;
+  Request request;
+};
+
+// Headers that describe this hop only: not forwarded (the edge frames the
+// body with its own Content-Length and speaks for its own connection).
+bool HopByHop(const std::string& name) {
+  return name == "connection" || name == "keep-alive" || name == "proxy-connection" ||
+         name == "te" || name == "trailer" || name == "transfer-encoding" || name == "upgrade" ||
+         name == "content-length" || name == "expect";
+}
+
+// Parses the head of the request at the front of `buffer` into *parser and
+// removes it from the buffer.
+Parse ParseHead(std::string* buffer, RequestParser* parser) {
   const size_t head_end = buffer->find("\r\n\r\n");
   if (head_end == std::string::npos) {
     return buffer->size() > kMaxHead ? Parse::kTooLarge : Parse::kNeedMore;
@@ -118,6 +253,7 @@ Parse ParseRequest(std::string* buffer, Request* request) {
   const std::string request_line = head.substr(0, line_end);
   const size_t sp1 = request_line.find(' '), sp2 = request_line.rfind(' ');
   if (sp1 == std::string::npos || sp2 == sp1 || sp1 == 0) return Parse::kBad;
+  Request* request = &parser->request;
   *request = Request{};
   request->method = request_line.substr(0, sp1);
   request->target = request_line.substr(sp1 + 1, sp2 - sp1 - 1);
@@ -126,6 +262,7 @@ Parse ParseRequest(std::string* buffer, Request* request) {
   bool close = false, keep_alive_token = false;
   size_t content_length = 0;
   bool seen_content_length = false;
+  std::vector<std::string> codings;  // Transfer-Encoding, all fields in order
   for (size_t start = line_end + 2; start < head.size();) {
     const size_t end = head.find("\r\n", start);
     const std::string line = head.substr(start, end - start);
@@ -135,25 +272,30 @@ Parse ParseRequest(std::string* buffer, Request* request) {
     const std::string name = Lower(line.substr(0, colon));
     std::string value = line.substr(colon + 1);
     value.erase(0, value.find_first_not_of(" \t"));
+    value.erase(value.find_last_not_of(" \t") + 1);
     if (name == "connection") {
       const std::string lowered = Lower(value);
       close = close || lowered.find("close") != std::string::npos;
       keep_alive_token = keep_alive_token || lowered.find("keep-alive") != std::string::npos;
-      continue;  // hop-by-hop: not forwarded
-    }
-    if (name == "transfer-encoding") return Parse::kUnsupported;
-    if (name == "content-length") {
+    } else if (name == "transfer-encoding") {
+      std::stringstream list(Lower(value));
+      for (std::string coding; std::getline(list, coding, ',');) {
+        coding.erase(0, coding.find_first_not_of(" \t"));
+        coding.erase(coding.find_last_not_of(" \t") + 1);
+        if (!coding.empty()) codings.push_back(coding.substr(0, coding.find(';')));
+      }
+      if (codings.empty()) return Parse::kBad;
+    } else if (name == "content-length") {
       char* end_ptr = nullptr;
+      if (value.empty() || !std::isdigit(static_cast<unsigned char>(value[0]))) return Parse::kBad;
       const unsigned long long parsed = std::strtoull(value.c_str(), &end_ptr, 10);
-      if (end_ptr == value.c_str() || *end_ptr != '\0') return Parse::kBad;
+      if (*end_ptr != '\0') return Parse::kBad;
       if (parsed > kMaxBody) return Parse::kTooLarge;
       // Repeated Content-Length headers that disagree make the body's
-      // framing ambiguous (RFC 9112 6.3): reject, and forward only one.
+      // framing ambiguous (RFC 9112 6.3): reject.
       if (seen_content_length && parsed != content_length) return Parse::kBad;
-      const bool repeated = seen_content_length;
       seen_content_length = true;
       content_length = parsed;
-      if (repeated) continue;
     } else if (name == "cookie") {
       const size_t at = value.find("taiji_bucket=");
       if (at != std::string::npos) {
@@ -163,12 +305,49 @@ Parse ParseRequest(std::string* buffer, Request* request) {
             value.substr(begin, stop == std::string::npos ? stop : stop - begin);
       }
     }
-    request->head_lines += line + "\r\n";
+    if (!HopByHop(name)) request->head_lines += line + "\r\n";
   }
-  if (buffer->size() < head_end + 4 + content_length) return Parse::kNeedMore;
-  request->body = buffer->substr(head_end + 4, content_length);
-  buffer->erase(0, head_end + 4 + content_length);
+  if (!codings.empty()) {
+    // RFC 9112 6.1/6.3: Transfer-Encoding with Content-Length, in HTTP/1.0,
+    // or without chunked as the one final coding makes the framing faulty;
+    // a coding other than chunked is not implemented.
+    if (seen_content_length || request->version == "HTTP/1.0") return Parse::kBad;
+    for (const auto& coding : codings) {
+      if (coding != "chunked") return Parse::kUnsupported;
+    }
+    if (codings.size() != 1) return Parse::kBad;  // chunked applied twice
+    parser->chunked = true;
+  }
+  request->has_body = seen_content_length || parser->chunked;
+  parser->content_length = content_length;
   request->keep_alive = request->version == "HTTP/1.1" ? !close : keep_alive_token && !close;
+  buffer->erase(0, head_end + 4);
+  parser->head_done = true;
+  return Parse::kOk;
+}
+
+// Parses one request at the front of `buffer`, removing what it consumed;
+// call again with the same parser after kNeedMore once more bytes arrived.
+Parse ParseRequest(std::string* buffer, RequestParser* parser) {
+  if (!parser->head_done) {
+    const Parse head = ParseHead(buffer, parser);
+    if (head != Parse::kOk) return head;
+  }
+  if (parser->chunked) {
+    switch (parser->chunks.Consume(buffer, &parser->request.body, kMaxBody)) {
+      case ChunkDecoder::Step::kDone:
+        return Parse::kOk;
+      case ChunkDecoder::Step::kNeedMore:
+        return Parse::kNeedMore;
+      case ChunkDecoder::Step::kTooLarge:
+        return Parse::kTooLarge;
+      case ChunkDecoder::Step::kBad:
+        return Parse::kBad;
+    }
+  }
+  if (buffer->size() < parser->content_length) return Parse::kNeedMore;
+  parser->request.body = buffer->substr(0, parser->content_length);
+  buffer->erase(0, parser->content_length);
   return Parse::kOk;
 }
 
@@ -322,9 +501,9 @@ class Server {
         if (idle != ReadOutcome::kData) return;
       }
       const Clock::time_point deadline = After(options_.read_timeout_s);
-      Request request;
+      RequestParser parser;
       Parse parsed;
-      while ((parsed = ParseRequest(&buffer, &request)) == Parse::kNeedMore) {
+      while ((parsed = ParseRequest(&buffer, &parser)) == Parse::kNeedMore) {
         const ReadOutcome more = ReadMore(fd, &buffer, deadline, &stopping_, nullptr);
         if (more == ReadOutcome::kTimeout) {
           Count(&ServerStats::timeouts);
@@ -339,12 +518,13 @@ class Server {
             parsed == Parse::kTooLarge
                 ? SimpleResponse(413, "Content Too Large", "request too large\n", false)
             : parsed == Parse::kUnsupported
-                ? SimpleResponse(501, "Not Implemented", "chunked request bodies\n", false)
+                ? SimpleResponse(501, "Not Implemented", "transfer coding not implemented\n", false)
                 : SimpleResponse(400, "Bad Request", "malformed request\n", false);
         SendAll(fd, response, After(options_.read_timeout_s));
         Count(&ServerStats::requests);
         return;
       }
+      const Request& request = parser.request;
       const bool keep_alive = request.keep_alive && !stopping_.load() &&
                               served + 1 < options_.max_requests_per_connection;
       const std::string response = handle_(request, keep_alive);
@@ -395,15 +575,6 @@ int ConnectTo(const std::string& host, uint16_t port, Clock::time_point deadline
   return fd;
 }
 
-// Splits a response at the end of its head; false if there is none.
-bool SplitResponse(const std::string& data, std::string* head, std::string* body) {
-  const size_t end = data.find("\r\n\r\n");
-  if (end == std::string::npos) return false;
-  *head = data.substr(0, end + 2);
-  *body = data.substr(end + 4);
-  return true;
-}
-
 // Value of header `name` (lower case) in a head, or "".
 std::string HeaderValue(const std::string& head, const std::string& name) {
   for (size_t start = head.find("\r\n"); start != std::string::npos && start + 2 < head.size();) {
@@ -414,31 +585,193 @@ std::string HeaderValue(const std::string& head, const std::string& name) {
     if (colon != std::string::npos && Lower(line.substr(0, colon)) == name) {
       std::string value = line.substr(colon + 1);
       value.erase(0, value.find_first_not_of(" \t"));
+      value.erase(value.find_last_not_of(" \t") + 1);
       return value;
     }
   }
   return "";
 }
 
-// Re-frames a DC's complete reply (read to EOF) for a keep-alive client:
-// Connection and Content-Length are replaced (a chunked body stays as is).
-std::string Reframe(const std::string& head, const std::string& body, bool keep_alive,
-                    bool head_request) {
-  const bool chunked =
-      Lower(HeaderValue(head, "transfer-encoding")).find("chunked") != std::string::npos;
+// One reply of a DC, its body de-chunked.
+struct UpstreamReply {
+  int status = 0;
+  std::string head;  // status line and headers, each line ending in \r\n
+  std::string body;
+  bool reusable = false;  // the connection may carry another request
+};
+
+enum class Exchange {
+  kOk,
+  kNoReply,  // the connection failed (error or closed) before any reply byte
+  kFailed,   // timeout, a broken or unsupported reply, or shutdown
+};
+
+// Sends one request on an upstream connection and reads the DC's complete
+// reply, framed by Content-Length, the chunked coding or the end of the
+// stream (then not reusable); interim 1xx replies are skipped.
+Exchange ExchangeUpstream(int fd, const std::string& forward, bool head_request,
+                          Clock::time_point deadline, const std::atomic<bool>* stop,
+                          UpstreamReply* reply) {
+  if (!SendAll(fd, forward, deadline)) {
+    return MillisLeft(deadline) > 0 ? Exchange::kNoReply : Exchange::kFailed;
+  }
+  std::string in;
+  bool received = false;
+  auto read_more = [&]() -> ReadOutcome {
+    const ReadOutcome got = ReadMore(fd, &in, deadline, stop, nullptr);
+    received = received || got == ReadOutcome::kData;
+    return got;
+  };
+  for (;;) {
+    size_t head_end;
+    while ((head_end = in.find("\r\n\r\n")) == std::string::npos) {
+      if (in.size() > kMaxHead) return Exchange::kFailed;
+      const ReadOutcome got = read_more();
+      if (got == ReadOutcome::kClosed && !received) return Exchange::kNoReply;
+      if (got != ReadOutcome::kData) return Exchange::kFailed;
+    }
+    reply->head = in.substr(0, head_end + 2);
+    in.erase(0, head_end + 4);
+    if (reply->head.rfind("HTTP/1.", 0) != 0 || reply->head.size() < 12) return Exchange::kFailed;
+    reply->status = std::atoi(reply->head.c_str() + 9);
+    if (reply->status < 100 || reply->status > 999 || reply->status == 101) {
+      return Exchange::kFailed;  // never asked for an upgrade
+    }
+    if (reply->status >= 200) break;
+  }
+  const bool http11 = reply->head.compare(0, 8, "HTTP/1.1") == 0;
+  const bool server_closes =
+      Lower(HeaderValue(reply->head, "connection")).find("close") != std::string::npos;
+  const std::string coding = Lower(HeaderValue(reply->head, "transfer-encoding"));
+  const std::string length = HeaderValue(reply->head, "content-length");
+  bool to_end = false;
+  if (head_request || reply->status == 204 || reply->status == 304) {
+    // No body, whatever the head says.
+  } else if (!coding.empty()) {
+    if (coding != "chunked") return Exchange::kFailed;  // not relayed (502)
+    ChunkDecoder chunks;
+    for (;;) {
+      const ChunkDecoder::Step step = chunks.Consume(&in, &reply->body, kMaxBody);
+      if (step == ChunkDecoder::Step::kDone) break;
+      if (step != ChunkDecoder::Step::kNeedMore || read_more() != ReadOutcome::kData) {
+        return Exchange::kFailed;
+      }
+    }
+  } else if (!length.empty()) {
+    char* end = nullptr;
+    const unsigned long long size = std::strtoull(length.c_str(), &end, 10);
+    if (!std::isdigit(static_cast<unsigned char>(length[0])) || *end != '\0' || size > kMaxBody) {
+      return Exchange::kFailed;
+    }
+    while (in.size() < size) {
+      if (read_more() != ReadOutcome::kData) return Exchange::kFailed;
+    }
+    reply->body = in.substr(0, size);
+    in.erase(0, size);
+  } else {  // framed by the end of the stream
+    to_end = true;
+    for (;;) {
+      const ReadOutcome got = read_more();
+      if (got == ReadOutcome::kClosed) break;
+      if (got != ReadOutcome::kData || in.size() > kMaxBody) return Exchange::kFailed;
+    }
+    reply->body = std::move(in);
+    in.clear();
+  }
+  reply->reusable = http11 && !server_closes && !to_end && in.empty();
+  return Exchange::kOk;
+}
+
+// Re-frames a DC's reply for the client: Connection is the client's, the
+// body (de-chunked) gets a Content-Length (except for HEAD, 204 and 304,
+// whose head passes as it is).
+std::string Reframe(const UpstreamReply& reply, bool keep_alive, bool head_request) {
+  const bool no_body = head_request || reply.status == 204 || reply.status == 304;
   std::string out;
-  for (size_t start = 0; start < head.size();) {
-    const size_t end = head.find("\r\n", start);
-    const std::string line = head.substr(start, end - start);
+  for (size_t start = 0; start < reply.head.size();) {
+    const size_t end = reply.head.find("\r\n", start);
+    const std::string line = reply.head.substr(start, end - start);
     start = end + 2;
     const std::string lowered = Lower(line);
-    if (lowered.rfind("connection:", 0) == 0 || lowered.rfind("keep-alive:", 0) == 0) continue;
-    if (!chunked && !head_request && lowered.rfind("content-length:", 0) == 0) continue;
+    if (lowered.rfind("connection:", 0) == 0 || lowered.rfind("keep-alive:", 0) == 0 ||
+        lowered.rfind("transfer-encoding:", 0) == 0 || lowered.rfind("trailer:", 0) == 0) {
+      continue;
+    }
+    if (!no_body && lowered.rfind("content-length:", 0) == 0) continue;
     out += line + "\r\n";
   }
-  if (!chunked && !head_request) out += fmt::format("Content-Length: {}\r\n", body.size());
+  if (!no_body) out += fmt::format("Content-Length: {}\r\n", reply.body.size());
   out += keep_alive ? "Connection: keep-alive\r\n\r\n" : "Connection: close\r\n\r\n";
-  return out + body;
+  return no_body ? out : out + reply.body;
+}
+
+// Idle keep-alive upstream connections, per DC, most recently used last.
+// Bounded: beyond `max_idle` per DC the oldest is closed. A connection idle
+// longer than the timeout, or one the DC has closed (readable: EOF or
+// stray bytes), is closed instead of being handed out.
+class UpstreamPool {
+ public:
+  UpstreamPool(size_t max_idle, double idle_timeout_s)
+      : max_idle_(max_idle),
+        idle_timeout_(std::chrono::microseconds(static_cast<int64_t>(idle_timeout_s * 1e6))) {}
+  ~UpstreamPool() {
+    for (auto& [dc, list] : idle_) {
+      for (const Idle& connection : list) ::close(connection.fd);
+    }
+  }
+
+  // A live idle connection to `dc`, or -1.
+  int Take(const std::string& dc) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = idle_.find(dc);
+    if (it == idle_.end()) return -1;
+    const Clock::time_point now = Clock::now();
+    while (!it->second.empty()) {
+      const Idle connection = it->second.back();
+      it->second.pop_back();
+      pollfd p{connection.fd, POLLIN | POLLRDHUP, 0};
+      if (now - connection.since < idle_timeout_ && ::poll(&p, 1, 0) == 0) return connection.fd;
+      ::close(connection.fd);
+    }
+    return -1;
+  }
+
+  // Keeps a connection whose exchange completed cleanly.
+  void Give(const std::string& dc, int fd) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    const Clock::time_point now = Clock::now();
+    for (auto& [name, list] : idle_) {  // oldest first: drop the expired prefix
+      while (!list.empty() && now - list.front().since >= idle_timeout_) {
+        ::close(list.front().fd);
+        list.pop_front();
+      }
+    }
+    if (max_idle_ == 0) {
+      ::close(fd);
+      return;
+    }
+    auto& list = idle_[dc];
+    if (list.size() >= max_idle_) {
+      ::close(list.front().fd);
+      list.pop_front();
+    }
+    list.push_back({fd, now});
+  }
+
+ private:
+  struct Idle {
+    int fd;
+    Clock::time_point since;
+  };
+  const size_t max_idle_;
+  const Clock::duration idle_timeout_;
+  std::mutex mutex_;
+  std::map<std::string, std::deque<Idle>> idle_;
+};
+
+bool Idempotent(const std::string& method) {
+  return method == "GET" || method == "HEAD" || method == "PUT" || method == "DELETE" ||
+         method == "OPTIONS" || method == "TRACE";
 }
 
 }  // namespace
@@ -453,30 +786,97 @@ uint32_t UserBucket(const std::string& user, int height) {
 }
 
 struct EdgeBalancer::Impl {
+  explicit Impl(EdgeBalancerOptions opts)
+      : options(std::move(opts)),
+        pool(static_cast<size_t>(options.upstream_pool_size), options.upstream_idle_timeout_s) {}
+
+  // Forwards one request to the DC's backend: on a pooled connection if
+  // there is one, else on a new one; retried once on a fresh connection if
+  // a reused one fails before any reply byte and the method is idempotent.
+  std::string Forward(EdgeBalancer* self, const Request& request, const std::string& dc,
+                      bool keep_alive) {
+    const Backend& backend = options.backends.at(dc);
+    const bool pooled = options.upstream_pool_size > 0;
+    std::string forward = request.method + " " + request.target + " HTTP/1.1\r\n" +
+                          request.head_lines +
+                          (pooled ? "Connection: keep-alive\r\n" : "Connection: close\r\n");
+    if (request.has_body) forward += fmt::format("Content-Length: {}\r\n", request.body.size());
+    forward += "\r\n";
+    forward += request.body;
+    const bool head_request = request.method == "HEAD";
+    const auto added_rtt = [&] {
+      if (options.added_rtt_ms > 0) {
+        std::this_thread::sleep_for(
+            std::chrono::microseconds(static_cast<int64_t>(options.added_rtt_ms * 1e3)));
+      }
+    };
+    const Clock::time_point deadline = After(options.server.upstream_timeout_s);
+    for (int attempt = 0;; ++attempt) {
+      int upstream = pooled && attempt == 0 ? pool.Take(dc) : -1;
+      const bool reused = upstream >= 0;
+      if (reused) {
+        upstream_reuses.fetch_add(1);
+      } else {
+        added_rtt();  // the TCP handshake's round trip
+        upstream = ConnectTo(backend.host, backend.port, deadline);
+        if (upstream < 0) {
+          return SimpleResponse(502, "Bad Gateway", "dc " + dc + " unreachable\n", keep_alive);
+        }
+        upstream_connects.fetch_add(1);
+      }
+      added_rtt();  // the exchange's round trip
+      UpstreamReply reply;
+      const Exchange result =
+          ExchangeUpstream(upstream, forward, head_request, deadline, &server.stopping(), &reply);
+      if (result == Exchange::kOk) {
+        if (pooled && reply.reusable) {
+          pool.Give(dc, upstream);
+        } else {
+          ::close(upstream);
+        }
+        self->forwarded_.fetch_add(1);
+        return Reframe(reply, keep_alive, head_request);
+      }
+      ::close(upstream);
+      if (result == Exchange::kNoReply && reused && Idempotent(request.method)) {
+        upstream_retries.fetch_add(1);
+        continue;  // attempt 1: a fresh connection
+      }
+      return SimpleResponse(502, "Bad Gateway", "dc " + dc + " gave no complete reply\n",
+                            keep_alive);
+    }
+  }
+
   EdgeBalancerOptions options;
   std::shared_ptr<const ParsedConfig> config;  // accessed with std::atomic_load/store
-  Server server;                               // last: stopped (and its workers joined) first
+  std::atomic<int64_t> upstream_connects{0}, upstream_reuses{0}, upstream_retries{0};
+  UpstreamPool pool;  // outlives the server's workers
+  Server server;      // last: stopped (and its workers joined) first
 };
 
 Result<std::unique_ptr<EdgeBalancer>> EdgeBalancer::Start(EdgeBalancerOptions options) {
   if (!(options.added_rtt_ms >= 0) || options.added_rtt_ms > 60000) {
     return InvalidArgumentError("edge balancer: added RTT must be in [0, 60000] ms");
   }
+  if (options.upstream_pool_size < 0 || options.upstream_pool_size > 4096 ||
+      !(options.upstream_idle_timeout_s > 0)) {
+    return InvalidArgumentError(
+        "edge balancer: upstream pool size must be in [0, 4096] and its idle timeout positive");
+  }
   if (!options.backends.count(options.nearest_dc)) {
     return InvalidArgumentError(
         fmt::format("edge balancer: nearest DC \"{}\" has no backend", options.nearest_dc));
   }
   std::unique_ptr<EdgeBalancer> balancer(new EdgeBalancer());
-  balancer->impl_ = std::make_unique<Impl>();
-  balancer->impl_->options = std::move(options);
+  balancer->impl_ = std::make_unique<Impl>(std::move(options));
   EdgeBalancer* self = balancer.get();
   const ServerOptions server_options = balancer->impl_->options.server;
   SYSKIT_RETURN_IF_ERROR(balancer->impl_->server.Start(
       balancer->impl_->options.port, server_options,
       [self](const Request& request, bool keep_alive) -> std::string {
-        const Impl& impl = *self->impl_;
+        Impl& impl = *self->impl_;
         std::string dc = impl.options.nearest_dc;
-        std::shared_ptr<const ParsedConfig> config = std::atomic_load(&self->impl_->config);
+        std::shared_ptr<const ParsedConfig> config = std::atomic_load(&impl.config);
         if (config != nullptr && !request.cookie_bucket.empty()) {
           char* end = nullptr;
           const unsigned long bucket = std::strtoul(request.cookie_bucket.c_str(), &end, 10);
@@ -491,39 +891,7 @@ Result<std::unique_ptr<EdgeBalancer>> EdgeBalancer::Start(EdgeBalancerOptions op
             dc = config->dcs[config->dc_of_bucket[edge][bucket]];
           }
         }
-        const Backend& backend = impl.options.backends.at(dc);
-        if (impl.options.added_rtt_ms > 0) {
-          std::this_thread::sleep_for(
-              std::chrono::microseconds(static_cast<int64_t>(impl.options.added_rtt_ms * 1e3)));
-        }
-        const Clock::time_point deadline = After(impl.options.server.upstream_timeout_s);
-        const int upstream = ConnectTo(backend.host, backend.port, deadline);
-        if (upstream < 0) {
-          return SimpleResponse(502, "Bad Gateway", "dc " + dc + " unreachable\n", keep_alive);
-        }
-        std::string forward = request.method + " " + request.target + " HTTP/1.1\r\n" +
-                              request.head_lines + "Connection: close\r\n";
-        if (!request.body.empty() &&
-            HeaderValue("\r\n" + request.head_lines, "content-length").empty()) {
-          forward += fmt::format("Content-Length: {}\r\n", request.body.size());
-        }
-        forward += "\r\n" + request.body;
-        std::string reply;
-        bool ok = SendAll(upstream, forward, deadline);
-        while (ok) {
-          const ReadOutcome got =
-              ReadMore(upstream, &reply, deadline, &self->impl_->server.stopping(), nullptr);
-          if (got == ReadOutcome::kClosed) break;
-          if (got != ReadOutcome::kData || reply.size() > kMaxHead + kMaxBody) ok = false;
-        }
-        ::close(upstream);
-        std::string head, body;
-        if (!ok || !SplitResponse(reply, &head, &body)) {
-          return SimpleResponse(502, "Bad Gateway", "dc " + dc + " gave no complete reply\n",
-                                keep_alive);
-        }
-        self->forwarded_.fetch_add(1);
-        return Reframe(head, body, keep_alive, request.method == "HEAD");
+        return impl.Forward(self, request, dc, keep_alive);
       }));
   balancer->port_ = balancer->impl_->server.port();
   return balancer;
@@ -531,7 +899,13 @@ Result<std::unique_ptr<EdgeBalancer>> EdgeBalancer::Start(EdgeBalancerOptions op
 
 EdgeBalancer::~EdgeBalancer() = default;
 
-ServerStats EdgeBalancer::stats() const { return impl_->server.stats(); }
+ServerStats EdgeBalancer::stats() const {
+  ServerStats stats = impl_->server.stats();
+  stats.upstream_connects = impl_->upstream_connects.load();
+  stats.upstream_reuses = impl_->upstream_reuses.load();
+  stats.upstream_retries = impl_->upstream_retries.load();
+  return stats;
+}
 
 Status EdgeBalancer::Reload(const std::string& config_json) {
   SYSKIT_ASSIGN_OR_RETURN(ParsedConfig parsed, ParseRoutingConfigJson(config_json));

@@ -14,10 +14,24 @@
 // and close), so concurrency is bounded. A request must arrive completely
 // within the read timeout once a worker holds the connection (408 and close
 // otherwise), an idle keep-alive connection is closed after the idle timeout
-// or as soon as other connections wait for a worker. The edge opens one
-// upstream connection per request ("Connection: close" upstream, bounded by
-// the upstream timeout) and re-frames the DC's reply with Content-Length.
-// Request bodies need Content-Length (chunked request bodies: 501).
+// or as soon as other connections wait for a worker. Request bodies are
+// framed by Content-Length or by the chunked transfer coding (RFC 9112 7.1:
+// chunk extensions ignored, the trailer section read and dropped); both
+// headers together, malformed chunk framing or Transfer-Encoding in an
+// HTTP/1.0 request: 400; any other transfer coding: 501; a body above
+// 16 MiB: 413.
+//
+// Upstream, the edge keeps a bounded pool of idle keep-alive HTTP/1.1
+// connections per DC (EdgeBalancerOptions::upstream_pool_size): a request
+// takes the most recently used live one, or connects; the connection goes
+// back to the pool when the DC's reply allows it (HTTP/1.1, no "Connection:
+// close", framed by Content-Length or chunked, nothing after it) and is
+// dropped on any error, on close, or after upstream_idle_timeout_s idle. A
+// request that fails on a reused connection before any reply byte (the DC
+// closed it meanwhile) is retried once on a fresh connection if its method
+// is idempotent; otherwise it gets 502. The request goes upstream
+// de-chunked with a Content-Length; the DC's reply is re-framed for the
+// client with Content-Length (a chunked reply is decoded).
 //
 // FrontendServer: answers every request with "dc=<name> bucket=<b>\n"; on a
 // request without the cookie it assigns the user's bucket (from the "user"
@@ -60,6 +74,12 @@ struct ServerStats {
   int64_t overloaded = 0;   // refused with 503 (queue full)
   int64_t active = 0;       // connections held by workers now
   int64_t peak_active = 0;  // most connections held by workers at once
+  // Edge balancer only (0 for a frontend): upstream connections opened,
+  // requests sent on a pooled connection, and requests retried on a fresh
+  // connection after a reused one failed before any reply byte.
+  int64_t upstream_connects = 0;
+  int64_t upstream_reuses = 0;
+  int64_t upstream_retries = 0;
 };
 
 struct EdgeBalancerOptions {
@@ -70,7 +90,14 @@ struct EdgeBalancerOptions {
   ServerOptions server;
   // Delay shim, for where `tc netem` is unavailable: wait this long before
   // each upstream exchange, as an added edge->DC round trip would.
+  // The shim adds one more RTT when the edge opens a new upstream
+  // connection (the TCP handshake), so connection reuse shows in it.
   double added_rtt_ms = 0;
+  // Idle keep-alive upstream connections kept per DC; 0: one connection per
+  // request, "Connection: close" upstream (no reuse). Keep it at or below
+  // the DC's worker count: an idle pooled connection holds a DC worker.
+  int upstream_pool_size = 8;
+  double upstream_idle_timeout_s = 4;  // a pooled connection idle longer is closed
 };
 
 class EdgeBalancer {
