@@ -44,6 +44,7 @@ struct Config {
   size_t block_cache_bytes = 0;
   int bloom_bits = 10;
   size_t write_buffer_bytes = 8 << 20;
+  CompressionType compression = CompressionType::kNone;  // the same codec for every backend
 };
 
 // One key-value store under test.
@@ -68,6 +69,7 @@ class SyskitBackend final : public Backend {
     options.block_cache_bytes = config.block_cache_bytes;
     options.bloom_bits_per_key = config.bloom_bits;
     options.write_buffer_size = config.write_buffer_bytes;
+    options.compression = config.compression;
     SYSKIT_ASSIGN_OR_RETURN(db_, DB::Open(options, dir));
     return Status::OK();
   }
@@ -98,7 +100,20 @@ class RocksDbBackend final : public Backend {
   Status Open(const std::string& dir, const Config& config) override {
     rocksdb::Options options;
     options.create_if_missing = true;
-    options.compression = rocksdb::kNoCompression;
+    switch (config.compression) {
+      case CompressionType::kNone:
+        options.compression = rocksdb::kNoCompression;
+        break;
+      case CompressionType::kSnappy:
+        options.compression = rocksdb::kSnappyCompression;
+        break;
+      case CompressionType::kLz4:
+        options.compression = rocksdb::kLZ4Compression;
+        break;
+      case CompressionType::kZstd:
+        options.compression = rocksdb::kZSTD;
+        break;
+    }
     options.write_buffer_size = config.write_buffer_bytes;
     options.max_background_jobs = 1;  // syskit has one background thread
     rocksdb::BlockBasedTableOptions table;
@@ -148,7 +163,10 @@ class LevelDbBackend final : public Backend {
     filter_.reset(leveldb::NewBloomFilterPolicy(config.bloom_bits));
     leveldb::Options options;
     options.create_if_missing = true;
-    options.compression = leveldb::kNoCompression;
+    // LevelDB 1.23 has Snappy only; main() rejects lz4/zstd with leveldb.
+    options.compression = config.compression == CompressionType::kSnappy
+                              ? leveldb::kSnappyCompression
+                              : leveldb::kNoCompression;
     options.write_buffer_size = config.write_buffer_bytes;
     options.block_cache = cache_.get();
     options.filter_policy = filter_.get();
@@ -283,19 +301,35 @@ struct RunResult {
   Histogram latency[kNumOps];
 };
 
+// Fraction of each value that is random bytes; the rest repeats that random
+// prefix, so a block codec can shrink values to about this fraction
+// (db_bench's --compression_ratio). 1 = incompressible.
+double g_value_random_fraction = 1.0;
+
 std::string ValueFor(Random& rng, size_t size) {
   std::string value(size, '\0');
-  for (size_t i = 0; i < size; i += 8) {
+  const size_t random_bytes = std::clamp<size_t>(
+      static_cast<size_t>(static_cast<double>(size) * g_value_random_fraction + 0.5), 1, size);
+  for (size_t i = 0; i < random_bytes; i += 8) {
     const uint64_t word = rng.Next();
-    std::memcpy(value.data() + i, &word, std::min<size_t>(8, size - i));
+    std::memcpy(value.data() + i, &word, std::min<size_t>(8, random_bytes - i));
   }
+  for (size_t i = random_bytes; i < size; ++i) value[i] = value[i - random_bytes];
   return value;
 }
 
+// Key numbers of inserts: `next` hands them out; reads choose among the
+// `acknowledged` ones, a prefix that grows only past completed inserts
+// (YCSB's AcknowledgedCounterGenerator), so "latest" reads never ask for a
+// key whose insert is still in flight.
+struct InsertCounter {
+  explicit InsertCounter(uint64_t records) : next(records), acknowledged(records) {}
+  std::atomic<uint64_t> next, acknowledged;
+};
+
 // Runs `ops` operations of `w` from `threads` threads.
 RunResult RunYcsb(Backend* db, const Workload& w, const Properties& props, uint64_t ops,
-                  int threads, uint64_t seed, std::atomic<uint64_t>* inserted,
-                  const Zipfian& zipf) {
+                  int threads, uint64_t seed, InsertCounter* inserted, const Zipfian& zipf) {
   std::vector<RunResult> per_thread(threads);
   Timer timer;
   std::vector<std::thread> workers;
@@ -308,8 +342,8 @@ RunResult RunYcsb(Backend* db, const Workload& w, const Properties& props, uint6
       std::string value, got;
       const uint64_t my_ops = ops / threads + (static_cast<uint64_t>(t) < ops % threads ? 1 : 0);
       for (uint64_t op = 0; op < my_ops; ++op) {
-        const uint64_t count = inserted->load(std::memory_order_relaxed);
-        uint64_t keynum;
+        const uint64_t count = inserted->acknowledged.load(std::memory_order_acquire);
+        uint64_t keynum, fresh = 0;
         if (w.distribution == "uniform") {
           keynum = rng.Uniform(count);
         } else if (w.distribution == "latest") {
@@ -340,11 +374,10 @@ RunResult RunYcsb(Backend* db, const Workload& w, const Properties& props, uint6
           case kUpdate:
             s = db->Put(KeyFor(keynum), ValueFor(rng, value_size));
             break;
-          case kInsert: {
-            const uint64_t fresh = inserted->fetch_add(1);
+          case kInsert:
+            fresh = inserted->next.fetch_add(1);
             s = db->Put(KeyFor(fresh), ValueFor(rng, value_size));
             break;
-          }
           case kScan: {
             auto n =
                 db->Scan(KeyFor(keynum), 1 + static_cast<int>(rng.Uniform(props.maxscanlength)));
@@ -361,6 +394,15 @@ RunResult RunYcsb(Backend* db, const Workload& w, const Properties& props, uint6
             break;
         }
         r.latency[type].Record(Env::Default()->NowNanos() - start);
+        if (type == kInsert) {
+          // Acknowledge in key order: wait (untimed) for earlier inserts.
+          uint64_t expected = fresh;
+          while (!inserted->acknowledged.compare_exchange_weak(expected, fresh + 1,
+                                                               std::memory_order_acq_rel)) {
+            expected = fresh;
+            std::this_thread::yield();
+          }
+        }
         if (s.code() == StatusCode::kNotFound) {
           ++r.not_found;
         } else if (!s.ok()) {
@@ -444,6 +486,7 @@ int Main(int argc, char** argv) {
   uint64_t seed = 1;
   double cache_fraction = 0.1;
   bool print_stats = false;
+  std::string compression = "none";
   app->add_option("--benchmarks", benchmarks,
                   "comma-separated: fillseq, fillrandom, readrandom, ycsb_a..ycsb_f");
   app->add_option("--backends", backends, "comma-separated: syskit, rocksdb, leveldb");
@@ -459,6 +502,14 @@ int Main(int argc, char** argv) {
   app->add_option("--seed", seed, "random seed");
   app->add_option("--cache_fraction", cache_fraction, "block cache as a fraction of the data size")
       ->check(CLI::Range(0.0, 10.0));
+  app->add_option("--compression", compression,
+                  "data-block codec for every backend: none, snappy, lz4, zstd (leveldb: none or "
+                  "snappy)")
+      ->check(CLI::IsMember({"none", "snappy", "lz4", "zstd"}));
+  app->add_option("--compression_ratio", g_value_random_fraction,
+                  "fraction of each value that is random (the rest repeats it); 1 = "
+                  "incompressible values")
+      ->check(CLI::Range(0.01, 1.0));
   app->add_flag("--print_stats", print_stats,
                 "print each backend's engine statistics after each YCSB workload (stderr)");
   if (auto exit_code = flags::Parse(*app, argc, argv)) return *exit_code;
@@ -514,6 +565,14 @@ int Main(int argc, char** argv) {
       return flags::ReportUsageError("kv_bench", "unknown benchmark \"" + b + "\"");
     }
   }
+  Config config;
+  config.compression = ParseCompressionType(compression).value();
+  if (config.compression != CompressionType::kNone &&
+      config.compression != CompressionType::kSnappy &&
+      std::find(backend_list.begin(), backend_list.end(), "leveldb") != backend_list.end()) {
+    return flags::ReportUsageError("kv_bench",
+                                   "leveldb supports --compression=none or snappy only");
+  }
   std::vector<std::string> usable;
   for (const std::string& name : backend_list) {
     auto backend = MakeBackend(name);
@@ -529,17 +588,17 @@ int Main(int argc, char** argv) {
 
   const size_t value_size = static_cast<size_t>(props.fieldcount) * props.fieldlength;
   const uint64_t data_bytes = props.recordcount * (value_size + 16);
-  Config config;
   config.block_cache_bytes = static_cast<size_t>(data_bytes * cache_fraction);
   char details[512];
   std::snprintf(
       details, sizeof(details),
       "threads=%d trials=%d seed=%" PRIu64 " recordcount=%" PRIu64 " operationcount=%" PRIu64
       " key_bytes=16 value_bytes=%zu zipfian_const=%.2f block_cache_bytes=%zu bloom_bits=%d "
-      "write_buffer_bytes=%zu compression=none sync=off db_dir=%s machine=shared",
+      "write_buffer_bytes=%zu compression=%s compression_ratio=%.2f sync=off db_dir=%s "
+      "machine=shared",
       threads, trials, seed, props.recordcount, props.operationcount, value_size,
       props.zipfian_const, config.block_cache_bytes, config.bloom_bits, config.write_buffer_bytes,
-      db_dir.c_str());
+      compression.c_str(), g_value_random_fraction, db_dir.c_str());
   bench::PrintHeader("kv_bench", details);
 
   std::map<std::string, std::map<std::string, double>> median;  // bench -> backend -> ops/s
@@ -562,7 +621,7 @@ int Main(int argc, char** argv) {
         if (bench == "readrandom") {
           s = Load(backend.get(), props.recordcount, value_size, true, threads, seed);
           Workload reads{"readrandom", 1.0, 0, 0, 0, 0, "uniform"};
-          std::atomic<uint64_t> inserted{props.recordcount};
+          InsertCounter inserted(props.recordcount);
           r = RunYcsb(backend.get(), reads, props, props.operationcount, threads, seed + trial,
                       &inserted, zipf);
         } else {
@@ -581,7 +640,7 @@ int Main(int argc, char** argv) {
     // YCSB: load once, then the workloads in order on the same database.
     bool loaded = false;
     std::unique_ptr<Backend> backend;
-    std::atomic<uint64_t> inserted{props.recordcount};
+    InsertCounter inserted(props.recordcount);
     for (const std::string& bench : bench_list) {
       auto found = workloads.find(bench);
       if (found == workloads.end()) continue;

@@ -296,7 +296,8 @@ Status DBImpl::RunCompaction(Compaction* c, std::unique_lock<std::mutex>& lock) 
         break;
       }
       builder = std::make_unique<TableBuilder>(std::move(file).value(), options_.block_size,
-                                               options_.bloom_bits_per_key, options_.tier);
+                                               options_.bloom_bits_per_key, options_.tier,
+                                               options_.compression);
     }
     s = builder->Add(ikey, it->value());
   }

@@ -28,10 +28,11 @@ Result<std::unique_ptr<DB>> DB::Open(const Options& options, const std::string& 
   if (options.block_size == 0 || options.write_buffer_size < 4096 ||
       options.target_file_size == 0 || options.level0_compaction_trigger < 1 ||
       options.level0_slowdown_trigger < options.level0_compaction_trigger ||
-      options.level0_stop_trigger < options.level0_slowdown_trigger) {
+      options.level0_stop_trigger < options.level0_slowdown_trigger ||
+      static_cast<uint8_t>(options.compression) > static_cast<uint8_t>(CompressionType::kZstd)) {
     return InvalidArgumentError(
         "invalid options (block_size, write_buffer_size >= 4096, "
-        "target_file_size, level-0 triggers in increasing order)");
+        "target_file_size, level-0 triggers in increasing order, compression)");
   }
   if (path.empty()) return InvalidArgumentError("empty database path");
   auto db = std::make_unique<DBImpl>(options, path);
@@ -255,7 +256,7 @@ Status DBImpl::WriteLevel0Table(const MemTable& mem, NewFile* out, uint64_t numb
   const std::string path = TableFileName(dir_, number);
   SYSKIT_ASSIGN_OR_RETURN(auto file, env_->NewWritableFile(path));
   TableBuilder builder(std::move(file), options_.block_size, options_.bloom_bits_per_key,
-                       options_.tier);
+                       options_.tier, options_.compression);
   auto it = mem.NewIterator();
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     SYSKIT_RETURN_IF_ERROR(builder.Add(it->key(), it->value()));

@@ -120,6 +120,10 @@ class DBImpl final : public DB {
 
   // Statistics (mu_).
   uint64_t stall_micros_ = 0, slowdowns_ = 0, stops_ = 0;
+  // Bytes of the last committed write group: a slowed-down leader is charged
+  // for a group of this size (RocksDB charges last_batch_group_size_), so
+  // group commit cannot push writes past delayed_write_rate.
+  uint64_t last_group_bytes_ = 0;
   uint64_t flushes_ = 0, compactions_ = 0, trivial_moves_ = 0;
   uint64_t compaction_bytes_read_ = 0, compaction_bytes_written_ = 0, flush_bytes_ = 0;
   uint64_t wal_bytes_ = 0, user_bytes_ = 0, group_commits_ = 0, writes_ = 0;

@@ -111,6 +111,7 @@ Status DBImpl::Write(const WriteOptions& options, WriteBatch* batch) {
     if (status.ok()) {
       last_sequence_ = last_seq;
       wal_bytes_ += group->rep().size() + kLogHeaderSize;
+      last_group_bytes_ = group->rep().size();
       user_bytes_ += group->rep().size();
       ++group_commits_;
     } else {
@@ -160,8 +161,9 @@ WriteBatch* DBImpl::BuildBatchGroup(Writer** last_writer) {
 }
 
 // Write stalls (documented in README.md):
-//  - level-0 files >= level0_slowdown_trigger: each write sleeps once, for
-//    its bytes at delayed_write_rate;
+//  - level-0 files >= level0_slowdown_trigger: each write group's leader
+//    sleeps once, for the bytes of its batch or of the last group, whichever
+//    is larger, at delayed_write_rate;
 //  - memtable full while the previous one is still being flushed: wait;
 //  - level-0 files >= level0_stop_trigger: wait for compaction.
 Status DBImpl::MakeRoomForWrite(bool force, size_t bytes, std::unique_lock<std::mutex>& lock) {
@@ -176,8 +178,9 @@ Status DBImpl::MakeRoomForWrite(bool force, size_t bytes, std::unique_lock<std::
       // Delay this write by its share of delayed_write_rate (RocksDB's
       // scheme) rather than a fixed 1 ms, which capped two writers at 2000
       // writes/s whatever their size.
+      const uint64_t charged = std::max<uint64_t>(bytes, last_group_bytes_);
       const uint64_t delay = std::max<uint64_t>(
-          1, bytes * 1000000 / std::max<uint64_t>(options_.delayed_write_rate, 1));
+          1, charged * 1000000 / std::max<uint64_t>(options_.delayed_write_rate, 1));
       lock.unlock();
       const uint64_t start = env_->NowMicros();
       env_->SleepForMicros(static_cast<int>(std::min<uint64_t>(delay, 1000000)));

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "compression.h"
 #include "format.h"
 
 namespace syskit::kv {
@@ -97,11 +98,12 @@ std::string BuildBloom(const std::vector<uint64_t>& hashes, int bits_per_key) {
 }  // namespace
 
 TableBuilder::TableBuilder(std::unique_ptr<WritableFile> file, size_t block_size,
-                           int bloom_bits_per_key, uint8_t tier)
+                           int bloom_bits_per_key, uint8_t tier, CompressionType compression)
     : file_(std::move(file)),
       block_size_(block_size),
       bloom_bits_(bloom_bits_per_key),
       tier_(tier),
+      compression_(compression),
       hash_state_(XXH3_createState()) {
   XXH3_64bits_reset(hash_state_);
 }
@@ -115,10 +117,15 @@ Status TableBuilder::Write(std::string_view data) {
   return Status::OK();
 }
 
-Status TableBuilder::WriteBlock(std::string contents, BlockHandle* handle) {
+Status TableBuilder::WriteBlock(std::string contents, bool data_block, BlockHandle* handle) {
+  char type = 0;
+  if (data_block && CompressBlock(compression_, contents, &compressed_)) {
+    contents.swap(compressed_);
+    type = static_cast<char>(compression_);
+  }
   handle->offset = offset_;
   handle->size = contents.size();
-  contents.push_back('\0');  // no compression
+  contents.push_back(type);
   const uint32_t crc = Checksum32(contents);
   PutFixed32(&contents, crc);
   return Write(contents);
@@ -141,7 +148,7 @@ Status TableBuilder::FlushBlock() {
   if (block_offsets_.empty()) return Status::OK();
   FinishBlock(&block_, block_offsets_);
   BlockHandle handle;
-  SYSKIT_RETURN_IF_ERROR(WriteBlock(std::move(block_), &handle));
+  SYSKIT_RETURN_IF_ERROR(WriteBlock(std::move(block_), true, &handle));
   block_.clear();
   block_offsets_.clear();
   std::string handle_text;
@@ -154,9 +161,9 @@ Status TableBuilder::FlushBlock() {
 Status TableBuilder::Finish() {
   SYSKIT_RETURN_IF_ERROR(FlushBlock());
   BlockHandle filter, index;
-  SYSKIT_RETURN_IF_ERROR(WriteBlock(BuildBloom(key_hashes_, bloom_bits_), &filter));
+  SYSKIT_RETURN_IF_ERROR(WriteBlock(BuildBloom(key_hashes_, bloom_bits_), false, &filter));
   FinishBlock(&index_, index_offsets_);
-  SYSKIT_RETURN_IF_ERROR(WriteBlock(std::move(index_), &index));
+  SYSKIT_RETURN_IF_ERROR(WriteBlock(std::move(index_), false, &index));
   std::string footer;
   PutFixed64(&footer, filter.offset);
   PutFixed64(&footer, filter.size);
@@ -241,8 +248,11 @@ Result<std::shared_ptr<const std::string>> Table::ReadBlock(const BlockHandle& h
   if (Checksum32(std::string_view(buf.data(), handle.size + 1)) != expected) {
     return CorruptionError(where() + ": checksum mismatch");
   }
-  if (buf[handle.size] != 0) return CorruptionError(where() + ": unknown compression type");
+  const auto type = static_cast<uint8_t>(buf[handle.size]);
   buf.resize(handle.size);
+  if (type != 0) {
+    SYSKIT_ASSIGN_OR_RETURN(buf, UncompressBlock(type, buf, where()));
+  }
   auto block = std::make_shared<const std::string>(std::move(buf));
   if (cache_ != nullptr && fill_cache) cache_->Insert(file_number_, handle.offset, block);
   return block;

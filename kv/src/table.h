@@ -5,8 +5,11 @@
 //   data block 0 | ... | data block n-1 | filter block | index block | footer
 // Block (data and index): entries `varint32 key length | varint32 value
 // length | key | value`, then fixed32 offset of every entry, then fixed32
-// entry count; on disk followed by a trailer `u8 compression (0 = none) |
-// fixed32 checksum` over the contents and the compression byte.
+// entry count. A data block may be stored compressed (CompressionType:
+// 1 = Snappy, 2 = LZ4 with a varint32 raw-size prefix, 3 = Zstandard frame);
+// index and filter blocks never are. On disk every block is followed by a
+// trailer `u8 compression (0 = none) | fixed32 checksum` over the stored
+// bytes and the compression byte; block handles give the stored size.
 // Index block: one entry per data block, key = the block's last internal key,
 // value = varint64 offset | varint64 size (contents, without trailer).
 // Filter block: a Bloom filter over the file's user keys (bits, then u8 probe
@@ -29,6 +32,7 @@
 #include "block_cache.h"
 #include "iterator.h"
 #include "syskit/core/env.h"
+#include "syskit/kv/db.h"
 
 namespace syskit::kv {
 
@@ -44,7 +48,7 @@ struct BlockHandle {
 class TableBuilder {
  public:
   TableBuilder(std::unique_ptr<WritableFile> file, size_t block_size, int bloom_bits_per_key,
-               uint8_t tier);
+               uint8_t tier, CompressionType compression);
   ~TableBuilder();
   // Keys must arrive in increasing internal-key order.
   Status Add(std::string_view ikey, std::string_view value);
@@ -59,13 +63,16 @@ class TableBuilder {
 
  private:
   Status FlushBlock();
-  Status WriteBlock(std::string contents, BlockHandle* handle);
+  // Compresses data blocks with compression_ when that saves space.
+  Status WriteBlock(std::string contents, bool data_block, BlockHandle* handle);
   Status Write(std::string_view data);
 
   std::unique_ptr<WritableFile> file_;
   const size_t block_size_;
   const int bloom_bits_;
   const uint8_t tier_;
+  const CompressionType compression_;
+  std::string compressed_;  // scratch for WriteBlock
   XXH3_state_t* hash_state_;
   uint64_t offset_ = 0;
   uint64_t num_entries_ = 0;

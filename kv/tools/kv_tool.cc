@@ -20,15 +20,17 @@ void HandleStopSignal(int) {
   if (g_server != nullptr) g_server->Stop();
 }
 
-Result<std::unique_ptr<DB>> OpenDb(const std::string& dir, bool create) {
+Result<std::unique_ptr<DB>> OpenDb(const std::string& dir, bool create,
+                                   CompressionType compression = CompressionType::kSnappy) {
   Options options;
   options.create_if_missing = create;
+  options.compression = compression;
   return DB::Open(options, dir);
 }
 
 int RunServe(const std::string& dir, const std::string& bind, int port, const std::string& sync,
-             bool quiet) {
-  auto db = OpenDb(dir, true);
+             CompressionType compression, bool quiet) {
+  auto db = OpenDb(dir, true, compression);
   if (!db.ok()) return flags::ReportError(kTool, db.status());
   ServerOptions options;
   options.bind = bind;
@@ -46,8 +48,9 @@ int RunServe(const std::string& dir, const std::string& bind, int port, const st
   std::signal(SIGTERM, HandleStopSignal);
   std::signal(SIGPIPE, SIG_IGN);
   if (!quiet) {
-    std::fprintf(stderr, "syskit kv: serving %s on %s:%d (sync=%s)\n", dir.c_str(), bind.c_str(),
-                 (*server)->port(), sync.c_str());
+    std::fprintf(stderr, "syskit kv: serving %s on %s:%d (sync=%s, compression=%s)\n", dir.c_str(),
+                 bind.c_str(), (*server)->port(), sync.c_str(),
+                 std::string(CompressionTypeName(compression)).c_str());
   }
   Status s = (*server)->Run();
   g_server = nullptr;
@@ -70,7 +73,7 @@ int KvMain(int argc, const char* const* argv) {
   auto add_dir = [&](CLI::App* sub) {
     sub->add_option("--dir", dir, "database directory")->required();
   };
-  std::string key, value, start, end, bind = "127.0.0.1", sync = "none";
+  std::string key, value, start, end, bind = "127.0.0.1", sync = "none", compression = "snappy";
   int limit = 0, port = 6379;
   bool sync_put = false;
   CLI::App* put = app->add_subcommand("put", "store KEY=VALUE (creates the database if missing)");
@@ -103,9 +106,15 @@ int KvMain(int argc, const char* const* argv) {
   serve->add_option("--bind", bind, "IPv4 address to listen on");
   serve->add_option("--sync", sync, "always: fsync the WAL before each reply; none: do not")
       ->check(CLI::IsMember({"always", "none"}));
+  serve->add_option("--compression", compression, "codec for new table files' data blocks")
+      ->check(CLI::IsMember({"none", "snappy", "lz4", "zstd"}));
   if (auto exit_code = flags::Parse(*app, argc, argv, &common)) return *exit_code;
 
-  if (serve->parsed()) return RunServe(dir, bind, port, sync, common.quiet);
+  if (serve->parsed()) {
+    auto codec = ParseCompressionType(compression);
+    if (!codec.ok()) return flags::ReportUsageError(kTool, codec.status().message());
+    return RunServe(dir, bind, port, sync, *codec, common.quiet);
+  }
   if (check->parsed()) {
     auto report = CheckDatabase(Env::Default(), dir);
     if (!report.ok()) return flags::ReportError(kTool, report.status());

@@ -33,12 +33,22 @@
 
 namespace syskit::kv {
 
+// Codec for table data blocks (index and filter blocks are stored raw). The
+// value is the block trailer's type byte, so it is part of the file format.
+enum class CompressionType : uint8_t { kNone = 0, kSnappy = 1, kLz4 = 2, kZstd = 3 };
+// "none", "snappy", "lz4" or "zstd"; InvalidArgument otherwise.
+Result<CompressionType> ParseCompressionType(std::string_view name);
+std::string_view CompressionTypeName(CompressionType type);
+
 struct Options {
-  Env* env = Env::Default();                     // all file I/O goes through it
-  bool create_if_missing = true;                 // create the directory and DB if absent
-  bool error_if_exists = false;                  // fail if a DB exists already
-  size_t write_buffer_size = 4 << 20;            // memtable bytes before it is flushed
-  size_t block_size = 4096;                      // target uncompressed data block bytes
+  Env* env = Env::Default();           // all file I/O goes through it
+  bool create_if_missing = true;       // create the directory and DB if absent
+  bool error_if_exists = false;        // fail if a DB exists already
+  size_t write_buffer_size = 4 << 20;  // memtable bytes before it is flushed
+  size_t block_size = 4096;            // target uncompressed data block bytes
+  // Data-block codec for new table files (a block that does not shrink by
+  // 1/8 is stored raw). Snappy by default, as in LevelDB and RocksDB.
+  CompressionType compression = CompressionType::kSnappy;
   size_t block_cache_bytes = 8 << 20;            // LRU block cache capacity (0 = no cache)
   int bloom_bits_per_key = 10;                   // Bloom filter bits per key (0 = no filter)
   size_t target_file_size = 2 << 20;             // compaction output file size
