@@ -42,7 +42,6 @@ std::atomic<bool> g_enabled{false};
 std::mutex g_start_mu;
 State* g_state = nullptr;  // owned; replaced only by Start (no OnCall in flight)
 std::atomic<uint64_t> g_epoch{0};
-std::atomic<int> g_next_thread{0};
 
 struct ThreadState {
   int id = 0;
@@ -53,6 +52,7 @@ struct ThreadState {
   uint32_t ring_pos = 0;
   int64_t random_budget_us = 0;
   std::mt19937_64 rng;
+  std::atomic<bool>* exited = nullptr;  // this run's exit flag (State::thread_exited)
   // Direct-mapped cache of interned sites, so the hot path takes no lock.
   struct CachedSite {
     const char* file = nullptr;
@@ -74,15 +74,18 @@ struct ThreadState {
     if (!g_enabled.load(std::memory_order_acquire) || state == nullptr || state->epoch != epoch) {
       return;
     }
-    state->exited[static_cast<size_t>(id) % kThreadSlots].store(true, std::memory_order_release);
+    exited->store(true, std::memory_order_release);
   }
 };
 
 ThreadState& Tls(State& state) {
   thread_local ThreadState t;
-  if (t.id == 0) t.id = g_next_thread.fetch_add(1) + 1;
+  if (t.id == 0) t.id = CurrentThreadId();
   if (t.epoch != state.epoch) {
-    state.exited[static_cast<size_t>(t.id) % kThreadSlots].store(false, std::memory_order_relaxed);
+    {
+      std::lock_guard<std::mutex> lock(state.threads_mu);
+      t.exited = &state.thread_exited.emplace_back(false);
+    }
     t.epoch = state.epoch;
     t.last_call_us = -1;
     t.credit = 0;
@@ -437,10 +440,12 @@ void OnCallEnabled(State& state, const void* object, OpId op, bool is_write,
         const AccessRecord& record = object_state.recent[static_cast<size_t>(r)];
         if (record.thread == t.id || !(record.is_write || is_write)) continue;
         if (options.window_us > 0 && now - record.time_us > options.window_us) continue;
+        // Ordered by thread creation or join: not a near miss.
+        if (options.thread_hb && OrderedBefore(record.thread, record.clock)) continue;
         near[static_cast<size_t>(near_count++)] = record;
       }
-      object_state.recent[static_cast<size_t>(object_state.recent_next)] = {t.id, site, is_write,
-                                                                            now, hits};
+      object_state.recent[static_cast<size_t>(object_state.recent_next)] = {
+          t.id, CurrentClock(), t.exited, site, is_write, now, hits};
       object_state.recent_next = (object_state.recent_next + 1) % options.object_history;
       object_state.recent_count = std::min(object_state.recent_count + 1, options.object_history);
     }
@@ -465,8 +470,7 @@ void OnCallEnabled(State& state, const void* object, OpId op, bool is_write,
       checked = true;
     }
     if (!concurrent) break;
-    const bool live = !state.exited[static_cast<size_t>(record.thread) % kThreadSlots].load(
-        std::memory_order_acquire);
+    const bool live = !record.exited->load(std::memory_order_acquire);
     AddDangerousPair(state, record, site, hits, live);
     if (live) t.known_pairs.insert(key);
   }

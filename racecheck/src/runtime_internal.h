@@ -35,7 +35,6 @@ constexpr int kMaxRing = 64;
 constexpr int kMaxObjectHistory = 8;
 constexpr size_t kMaxDelayEvents = 64;
 constexpr int kStackDepth = 24;
-constexpr int kThreadSlots = 4096;  // exited flags, by thread id modulo this
 
 inline int64_t NowUs() {
   return std::chrono::duration_cast<std::chrono::microseconds>(
@@ -65,6 +64,16 @@ void InstallContract(const Contract& contract);
 // The caller's stack, `skip` frames dropped (backtrace + dladdr).
 std::vector<Frame> CaptureStack(int skip);
 
+// ---- threads.cc: happens-before from thread creation and join ------------
+
+// This thread's runtime id (1-based, process-wide, never reused).
+int CurrentThreadId();
+// This thread's own vector-clock component, recorded with each access.
+uint32_t CurrentClock();
+// Whether this thread is ordered after `thread`'s access made at `clock`
+// through a chain of thread creations and joins.
+bool OrderedBefore(int thread, uint32_t clock);
+
 // ---- per-run state ----------------------------------------------------------
 
 struct SiteInfo {
@@ -79,6 +88,8 @@ struct SiteInfo {
 
 struct AccessRecord {
   int thread;
+  uint32_t clock;                   // the thread's own clock component (threads.cc)
+  const std::atomic<bool>* exited;  // the thread's exit flag in this run
   uint32_t site;
   bool is_write;
   int64_t time_us;
@@ -146,7 +157,9 @@ struct State {
   std::unique_ptr<SiteInfo[]> info = std::make_unique<SiteInfo[]>(kMaxSites);
   std::array<Shard, kShards> shards;
   std::array<std::atomic<int>, kMaxRing> ring{};
-  std::array<std::atomic<bool>, kThreadSlots> exited{};
+  // One exit flag per thread that made a call in this run (stable addresses).
+  std::mutex threads_mu;
+  std::deque<std::atomic<bool>> thread_exited;
 
   std::mutex pairs_mu;
   std::unordered_map<uint64_t, PairState> pairs;

@@ -4,6 +4,7 @@
 
 #include <mutex>
 #include <string>
+#include <thread>
 
 #include "test_util.h"
 
@@ -120,6 +121,36 @@ TEST(Containers, LockedCallsAreNeverReported) {
   EXPECT_TRUE(TakeReports().empty());
   // The calls were near misses, so TSVD did try.
   EXPECT_GT(stats->near_misses, 0u);
+}
+
+// The checked containers get thread creation and join as happens-before
+// edges too (std::thread goes through the runtime's pthread_create and
+// pthread_join): set-up before the threads and reads after the join are
+// not near misses; with thread_hb off they are.
+TEST(Containers, SetUpBeforeCreateAndUseAfterJoinAreOrdered) {
+  for (bool thread_hb : {true, false}) {
+    Options options = FastOptions();
+    options.delay_us = 2'000;
+    options.window_us = 5'000'000;
+    options.thread_hb = thread_hb;
+    ASSERT_TRUE(Start(options).ok());
+    racecheck::deque<int> tasks;
+    for (int task = 0; task < 4; ++task) tasks.push_back(task);  // set-up
+    std::thread([&] {
+      tasks.push_back(4);
+      tasks.pop_front();
+    }).join();
+    tasks.clear();  // after the join
+    Result<Stats> stats = Stop();
+    ASSERT_TRUE(stats.ok());
+    EXPECT_TRUE(TakeReports().empty());
+    if (thread_hb) {
+      EXPECT_EQ(stats->near_misses, 0u);
+      EXPECT_EQ(stats->delays, 0u);
+    } else {
+      EXPECT_GE(stats->near_misses, 2u);
+    }
+  }
 }
 
 TEST(Containers, ConfiguredContractTurnsIndexIntoWrite) {

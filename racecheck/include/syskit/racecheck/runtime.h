@@ -41,9 +41,12 @@ struct Options {
   // Near-miss window delta; 0 = "among the last few accesses" of the object
   // (the released code's behaviour), whatever their age.
   int64_t window_us = 10'000;
-  int object_history = 5;                 // recent accesses kept per object
-  int global_history = 32;                // ring used to detect concurrent phases
-  bool hb_inference = true;               // happens-before inference on (off only to measure it)
+  int object_history = 5;    // recent accesses kept per object
+  int global_history = 32;   // ring used to detect concurrent phases
+  bool hb_inference = true;  // happens-before inference on (off only to measure it)
+  // Thread creation and join order accesses (a vector clock per thread,
+  // from the pthread_create/pthread_join wrappers); off only to measure it.
+  bool thread_hb = true;
   int hb_credit = 5;                      // calls of a blocked thread attributed to the delay
   double hb_block_fraction = 0.5;         // blocked if idle >= this fraction of a delay
   int retire_after_traps = 10;            // failed traps before a pair is retired
