@@ -13,6 +13,15 @@
 //      utilization vector decreases lexicographically with every move, so the
 //      phase terminates; at its fixed point no single object can lower the
 //      maximum, which is the LP optimum up to one object.
+//      Indexed search (Policy::indexed_balance): a receiver's guards are
+//      monotone in the load it receives, so (i) a receiver that cannot take
+//      the source's smallest object can take none of its objects (pruned
+//      once per source, O(D)), and (ii) whether a blocked DC could move to a
+//      DC that just lost load is decided by its smallest object alone (O(1)
+//      instead of O(E)). For each edge the receivers are visited in latency
+//      order and the walk stops at the first feasible latency (the cost of a
+//      move from a fixed source rises with the receiver's latency), instead
+//      of scoring all E*D pairs. Same moves as the full scan (tested).
 //   2. latency: moves that lower sum x t l^2 while no DC ends above the
 //      phase-1 maximum (the primary objective never gets worse), swept edge
 //      by edge, alternated with equal-load exchanges between DC pairs (two
@@ -57,6 +66,14 @@ class MoveEngine {
           total_load_;
     }
     quantum_ = 1.0 / std::max(1, policy.objects_per_edge);
+    by_latency_.resize(num_edges_);
+    for (int e = 0; e < num_edges_; ++e) {
+      by_latency_[e].resize(num_dcs_);
+      std::iota(by_latency_[e].begin(), by_latency_[e].end(), 0);
+      const auto& latency = state.latency_ms[e];
+      std::stable_sort(by_latency_[e].begin(), by_latency_[e].end(),
+                       [&](int a, int b) { return latency[a] < latency[b]; });
+    }
   }
 
   // Amount of edge e's fraction an object move off DC a carries (0 if none).
@@ -122,6 +139,15 @@ class MoveEngine {
   // Moves from sources above `source_floor` to receivers that end at or
   // below `cap` and below the source's utilization, lowest latency first.
   void BalancePhase(double cap, double source_floor) {
+    if (policy_.indexed_balance) {
+      IndexedBalancePhase(cap, source_floor);
+    } else {
+      ScanBalancePhase(cap, source_floor);
+    }
+  }
+
+  // The reference: every (edge, receiver) pair of the source is scored.
+  void ScanBalancePhase(double cap, double source_floor) {
     std::vector<int> order(num_dcs_);
     // blocked[a]: a full scan found no improving move from a. Only a move
     // can unblock a: its source becomes a better receiver (checked for a in
@@ -159,6 +185,89 @@ class MoveEngine {
         blocked[best_c] = 0;
         for (int b = 0; b < num_dcs_; ++b) {
           if (blocked[b] && b != a && CanMoveTo(b, a, cap)) blocked[b] = 0;
+        }
+        moved = true;
+        break;
+      }
+      if (!moved) return;
+    }
+  }
+
+  // The smallest object (edge, amount) that DC d could send, or e = -1.
+  // Receive() is monotone in the load received (t_e * amount), so this
+  // object decides whether d can send anything to a given receiver.
+  struct Smallest {
+    int e = -1;
+    double amount = 0, added = std::numeric_limits<double>::infinity();
+  };
+  Smallest SmallestObject(int d) const {
+    Smallest smallest;
+    for (int e = 0; e < num_edges_; ++e) {
+      const double amount = Movable(e, d);
+      if (amount <= 0 || state_.edges[e].load <= 0) continue;
+      const double added = state_.edges[e].load * amount;
+      if (added < smallest.added) smallest = {e, amount, added};
+    }
+    return smallest;
+  }
+
+  // The same moves as ScanBalancePhase (see the header comment).
+  void IndexedBalancePhase(double cap, double source_floor) {
+    std::vector<int> order(num_dcs_);
+    std::vector<char> blocked(num_dcs_, 0), live(num_dcs_, 0);
+    std::vector<Smallest> smallest(num_dcs_);
+    for (int d = 0; d < num_dcs_; ++d) smallest[d] = SmallestObject(d);
+    for (;;) {
+      std::iota(order.begin(), order.end(), 0);
+      std::sort(order.begin(), order.end(), [&](int a, int b) { return Before(a, b); });
+      bool moved = false;
+      for (int a : order) {
+        if (blocked[a] || state_.dcs[a].drained || util_[a] <= source_floor) continue;
+        // Receivers that can take a's smallest object; no other can take any.
+        int live_count = 0;
+        if (smallest[a].e >= 0) {
+          for (int c = 0; c < num_dcs_; ++c) {
+            ++candidates_;
+            live[c] =
+                c != a && Receive(smallest[a].e, c, smallest[a].amount, cap) < util_[a] - kEps;
+            live_count += live[c];
+          }
+        }
+        int best_e = -1, best_c = -1;
+        double best_cost = std::numeric_limits<double>::infinity(), best_u = 0, best_amount = 0;
+        for (int e = 0; live_count > 0 && e < num_edges_; ++e) {
+          const double amount = Movable(e, a);
+          if (amount <= 0 || state_.edges[e].load <= 0) continue;
+          const auto& latency = state_.latency_ms[e];
+          bool found = false;
+          double found_latency = 0;
+          for (int c : by_latency_[e]) {
+            if (!live[c]) continue;
+            if (found && latency[c] != found_latency) break;  // only dearer ones remain
+            ++candidates_;
+            const double u = Receive(e, c, amount, cap);
+            if (!(u < util_[a] - kEps)) continue;
+            found = true;
+            found_latency = latency[c];
+            const double cost = LatencyDelta(e, a, c, amount);
+            if (cost < best_cost || (cost == best_cost && u < best_u)) {
+              best_cost = cost, best_u = u;
+              best_e = e, best_c = c, best_amount = amount;
+            }
+          }
+        }
+        if (best_e < 0) {
+          blocked[a] = 1;
+          continue;
+        }
+        Apply(best_e, a, best_c, best_amount);
+        smallest[a] = SmallestObject(a);
+        smallest[best_c] = SmallestObject(best_c);
+        blocked[best_c] = 0;
+        for (int b = 0; b < num_dcs_; ++b) {
+          if (!blocked[b] || b == a || smallest[b].e < 0) continue;
+          ++candidates_;
+          if (Receive(smallest[b].e, a, smallest[b].amount, cap) < util_[b] - kEps) blocked[b] = 0;
         }
         moved = true;
         break;
@@ -288,6 +397,7 @@ class MoveEngine {
   std::vector<double> load_, util_, limit_, load_limit_;
   double total_load_ = 0;
   double quantum_ = 0.001;
+  std::vector<std::vector<int>> by_latency_;  // per edge: DCs by latency, then index
   int64_t moves_ = 0, candidates_ = 0;
 };
 

@@ -56,6 +56,10 @@ struct Policy {
   int objects_per_edge = 1000;   // N traffic objects per edge (local search)
   // Closest-first: utilization a DC may be filled to with nearer traffic.
   double closest_threshold = 0.8;
+  // Local search, balance phase: find each source's best move through the
+  // receivers sorted by latency per edge (true), or by the full O(E*D) scan
+  // of every (edge, receiver) pair (false; the reference, same moves).
+  bool indexed_balance = true;
 };
 
 // Per-DC linear utilization model: u'_d = u_d + slope_d * (L'_d - L_d).
