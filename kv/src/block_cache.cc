@@ -2,7 +2,24 @@
 
 namespace syskit::kv {
 
-BlockCache::BlockCache(size_t capacity_bytes) : capacity_(capacity_bytes) {}
+BlockCache::Shard::Shard() { head.prev = head.next = &head; }
+
+void BlockCache::Shard::Unlink(Entry* e) {
+  e->prev->next = e->next;
+  e->next->prev = e->prev;
+}
+
+void BlockCache::Shard::PushFront(Entry* e) {
+  e->prev = &head;
+  e->next = head.next;
+  head.next->prev = e;
+  head.next = e;
+}
+
+BlockCache::BlockCache(size_t capacity_bytes) : capacity_(capacity_bytes) {
+  // About one 4 KiB block per entry: size the maps so they never rehash.
+  for (Shard& shard : shards_) shard.map.reserve(capacity_ / kShards / 4096 + 16);
+}
 
 std::shared_ptr<const std::string> BlockCache::Lookup(uint64_t file, uint64_t offset) {
   const Key key{file, offset};
@@ -14,8 +31,10 @@ std::shared_ptr<const std::string> BlockCache::Lookup(uint64_t file, uint64_t of
     return nullptr;
   }
   ++shard.hits;
-  shard.lru.splice(shard.lru.begin(), shard.lru, it->second);
-  return it->second->block;
+  Entry* e = &it->second;
+  shard.Unlink(e);
+  shard.PushFront(e);
+  return e->block;
 }
 
 void BlockCache::Insert(uint64_t file, uint64_t offset, std::shared_ptr<const std::string> block) {
@@ -23,20 +42,27 @@ void BlockCache::Insert(uint64_t file, uint64_t offset, std::shared_ptr<const st
   Shard& shard = ShardFor(key);
   const size_t shard_capacity = capacity_ / kShards;
   if (block->size() > shard_capacity) return;
+  std::vector<std::shared_ptr<const std::string>> evicted;  // freed after unlocking
   std::lock_guard<std::mutex> guard(shard.mu);
-  auto it = shard.map.find(key);
-  if (it != shard.map.end()) {
-    shard.usage -= it->second->block->size();
-    shard.lru.erase(it->second);
-    shard.map.erase(it);
+  auto [it, inserted] = shard.map.try_emplace(key);
+  Entry* e = &it->second;
+  if (inserted) {
+    e->key = &it->first;
+  } else {
+    shard.usage -= e->block->size();
+    evicted.push_back(std::move(e->block));
+    shard.Unlink(e);
   }
   shard.usage += block->size();
-  shard.lru.push_front({key, std::move(block)});
-  shard.map[key] = shard.lru.begin();
-  while (shard.usage > shard_capacity && !shard.lru.empty()) {
-    shard.usage -= shard.lru.back().block->size();
-    shard.map.erase(shard.lru.back().key);
-    shard.lru.pop_back();
+  e->block = std::move(block);
+  shard.PushFront(e);
+  while (shard.usage > shard_capacity && shard.head.prev != &shard.head) {
+    Entry* victim = shard.head.prev;
+    shard.usage -= victim->block->size();
+    shard.Unlink(victim);
+    evicted.push_back(std::move(victim->block));
+    const Key victim_key = *victim->key;  // not a reference into the node being erased
+    shard.map.erase(victim_key);
   }
 }
 

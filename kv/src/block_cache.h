@@ -1,6 +1,9 @@
 // BlockCache: a fixed-capacity LRU cache of decoded table blocks, keyed by
 // (file number, block offset), charged by block bytes, split into 16 shards
-// each with its own mutex so concurrent readers rarely contend.
+// each with its own mutex so concurrent readers rarely contend. Each shard is
+// one hash map whose nodes carry the LRU links (one allocation and one
+// pointer chase per lookup), and evicted blocks are freed after the shard's
+// mutex is released.
 //
 // Blocks of a deleted table are not erased eagerly: file numbers are never
 // reused, so nobody looks them up again and they age out of the LRU tail (as
@@ -9,11 +12,11 @@
 #pragma once
 
 #include <cstdint>
-#include <list>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 namespace syskit::kv {
 
@@ -38,13 +41,18 @@ class BlockCache {
     size_t operator()(const Key& k) const { return k.file * 0x9e3779b97f4a7c15ULL ^ k.offset; }
   };
   struct Entry {
-    Key key;
     std::shared_ptr<const std::string> block;
+    Entry* prev = nullptr;  // LRU list: prev towards the most recently used
+    Entry* next = nullptr;
+    const Key* key = nullptr;  // the map's copy, for eviction
   };
   struct Shard {
+    Shard();
+    void Unlink(Entry* e);
+    void PushFront(Entry* e);
     mutable std::mutex mu;
-    std::list<Entry> lru;  // front = most recent
-    std::unordered_map<Key, std::list<Entry>::iterator, KeyHash> map;
+    Entry head;  // sentinel: head.next is the most, head.prev the least recently used
+    std::unordered_map<Key, Entry, KeyHash> map;  // node-based: entries never move
     size_t usage = 0;
     uint64_t hits = 0, misses = 0;
   };

@@ -22,7 +22,7 @@ void PutLengthPrefixed(std::string* dst, std::string_view value) {
   dst->append(value);
 }
 
-bool GetVarint64(std::string_view* in, uint64_t* v) {
+bool GetVarint64Slow(std::string_view* in, uint64_t* v) {
   uint64_t result = 0;
   for (int shift = 0, i = 0; shift <= 63 && i < static_cast<int>(in->size()); shift += 7, ++i) {
     const uint64_t byte = static_cast<unsigned char>((*in)[i]);
@@ -34,13 +34,6 @@ bool GetVarint64(std::string_view* in, uint64_t* v) {
     }
   }
   return false;
-}
-
-bool GetVarint32(std::string_view* in, uint32_t* v) {
-  uint64_t wide;
-  if (!GetVarint64(in, &wide) || wide > 0xffffffffu) return false;
-  *v = static_cast<uint32_t>(wide);
-  return true;
 }
 
 bool GetLengthPrefixed(std::string_view* in, std::string_view* value) {

@@ -36,9 +36,28 @@ inline uint64_t DecodeFixed64(const char* p) {
 void PutVarint64(std::string* dst, uint64_t v);
 inline void PutVarint32(std::string* dst, uint32_t v) { PutVarint64(dst, v); }
 void PutLengthPrefixed(std::string* dst, std::string_view value);
-// Decoders advance `in`; false on malformed/short input.
-bool GetVarint64(std::string_view* in, uint64_t* v);
-bool GetVarint32(std::string_view* in, uint32_t* v);
+// Decoders advance `in`; false on malformed/short input. One-byte values
+// (every key and value length under 128 bytes) take the inline path.
+bool GetVarint64Slow(std::string_view* in, uint64_t* v);
+inline bool GetVarint64(std::string_view* in, uint64_t* v) {
+  if (!in->empty() && static_cast<unsigned char>(in->front()) < 128) {
+    *v = static_cast<unsigned char>(in->front());
+    in->remove_prefix(1);
+    return true;
+  }
+  return GetVarint64Slow(in, v);
+}
+inline bool GetVarint32(std::string_view* in, uint32_t* v) {
+  if (!in->empty() && static_cast<unsigned char>(in->front()) < 128) {
+    *v = static_cast<unsigned char>(in->front());
+    in->remove_prefix(1);
+    return true;
+  }
+  uint64_t wide;
+  if (!GetVarint64Slow(in, &wide) || wide > 0xffffffffu) return false;
+  *v = static_cast<uint32_t>(wide);
+  return true;
+}
 bool GetLengthPrefixed(std::string_view* in, std::string_view* value);
 bool GetFixed64(std::string_view* in, uint64_t* v);
 

@@ -215,6 +215,7 @@ Result<std::unique_ptr<Table>> Table::Open(Env* env, const std::string& path, ui
   SYSKIT_ASSIGN_OR_RETURN(auto index_block, table->ReadBlock(index, false));
   BlockView view;
   if (!view.Init(*index_block)) return CorruptionError(path + ": malformed index block");
+  table->index_entries_.reserve(view.count());
   for (uint32_t i = 0; i < view.count(); ++i) {
     std::string_view key, value;
     IndexEntry entry;
@@ -222,8 +223,10 @@ Result<std::unique_ptr<Table>> Table::Open(Env* env, const std::string& path, ui
         !GetVarint64(&value, &entry.handle.offset) || !GetVarint64(&value, &entry.handle.size)) {
       return CorruptionError(path + ": malformed index entry " + std::to_string(i));
     }
-    entry.last_key.assign(key);
-    table->index_entries_.push_back(std::move(entry));
+    entry.key_offset = static_cast<uint32_t>(table->index_keys_.size());
+    entry.key_size = static_cast<uint32_t>(key.size());
+    table->index_keys_.append(key);
+    table->index_entries_.push_back(entry);
   }
   return table;
 }
@@ -275,10 +278,11 @@ Status Table::Get(std::string_view lookup_ikey, bool fill_cache,
                   const std::function<void(std::string_view, std::string_view)>& found) const {
   const std::string_view user_key = ExtractUserKey(lookup_ikey);
   if (!MayContain(user_key)) return Status::OK();
-  auto it = std::lower_bound(index_entries_.begin(), index_entries_.end(), lookup_ikey,
-                             [](const IndexEntry& entry, std::string_view key) {
-                               return CompareInternalKey(entry.last_key, key) < 0;
-                             });
+  auto it = std::lower_bound(
+      index_entries_.begin(), index_entries_.end(), lookup_ikey,
+      [this](const IndexEntry& entry, std::string_view key) {
+        return CompareInternalKey({index_keys_.data() + entry.key_offset, entry.key_size}, key) < 0;
+      });
   if (it == index_entries_.end()) return Status::OK();
   SYSKIT_ASSIGN_OR_RETURN(auto block, ReadBlock(it->handle, fill_cache));
   BlockView view;
@@ -428,10 +432,9 @@ void Table::Verify(std::vector<TableDamage>* damage) const {
   for (size_t i = 0; i < index_entries_.size(); ++i) {
     auto block = ReadBlock(index_entries_[i].handle, false, true);
     if (block.ok()) continue;
-    const std::string first =
-        i == 0 ? "" : std::string(ExtractUserKey(index_entries_[i - 1].last_key));
-    damage->push_back({path(), block.status().message(), first,
-                       std::string(ExtractUserKey(index_entries_[i].last_key))});
+    const std::string first = i == 0 ? "" : std::string(ExtractUserKey(block_last_key(i - 1)));
+    damage->push_back(
+        {path(), block.status().message(), first, std::string(ExtractUserKey(block_last_key(i)))});
   }
 }
 

@@ -114,11 +114,14 @@ class Table {
                                                        bool skip_cache = false) const;
   size_t num_blocks() const { return index_entries_.size(); }
   BlockHandle block_handle(size_t index) const { return index_entries_[index].handle; }
-  std::string_view block_last_key(size_t index) const { return index_entries_[index].last_key; }
+  std::string_view block_last_key(size_t index) const {
+    const IndexEntry& entry = index_entries_[index];
+    return {index_keys_.data() + entry.key_offset, entry.key_size};
+  }
 
  private:
   struct IndexEntry {
-    std::string last_key;  // internal key
+    uint32_t key_offset, key_size;  // the block's last internal key, in index_keys_
     BlockHandle handle;
   };
   Table() = default;
@@ -129,6 +132,8 @@ class Table {
   uint64_t file_size_ = 0;
   BlockCache* cache_ = nullptr;
   std::vector<IndexEntry> index_entries_;
+  std::string index_keys_;  // index keys back to back: a binary search touches no other heap
+                            // object
   std::string filter_;
   uint64_t num_entries_ = 0;
   uint64_t file_checksum_ = 0;
