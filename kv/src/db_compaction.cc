@@ -136,8 +136,21 @@ Status DBImpl::LogAndApply(VersionEdit* edit, std::unique_lock<std::mutex>& lock
   if (s.ok()) next = ApplyEdit(*base, *edit, env_, dir_, cache_.get());
   lock.lock();
   if (!s.ok()) return s;
+  manifest_bytes_ += record.size() + kLogHeaderSize;
+  if (edit->log_number) manifest_log_number_ = *edit->log_number;
   MarkObsolete(*base, *edit);
   current_ = std::move(next);
+  if (manifest_bytes_ < options_.max_manifest_file_size) return Status::OK();
+  // Roll over: the manifest only grows while the DB is open, so start a new
+  // one from a snapshot (the old one is deleted with the obsolete files).
+  const uint64_t number = next_file_number_++, old_number = manifest_number_;
+  const VersionEdit snapshot = SnapshotEdit();
+  lock.unlock();
+  s = InstallNewManifest(number, snapshot);
+  if (s.ok()) env_->DeleteFile(ManifestFileName(dir_, old_number)).IgnoreError();
+  lock.lock();
+  if (!s.ok()) return s;
+  ++manifest_rollovers_;
   return Status::OK();
 }
 

@@ -172,6 +172,7 @@ Status DBImpl::Recover() {
   }
   SYSKIT_RETURN_IF_ERROR(NewLog());
   edit.log_number = log_number_;
+  manifest_log_number_ = log_number_;
   current_ = ApplyEdit(*current_, edit, env_, dir_, cache_.get());
   SYSKIT_RETURN_IF_ERROR(WriteNewManifest());
   DeleteObsoleteFiles();
@@ -205,13 +206,9 @@ Status DBImpl::NewLog(std::unique_lock<std::mutex>* lock) {
   return status;
 }
 
-// A full snapshot of the current version in a fresh manifest, then CURRENT
-// switched to it atomically (write temp, sync, rename, sync directory).
-Status DBImpl::WriteNewManifest() {
-  const uint64_t number = next_file_number_++;
-  const std::string path = ManifestFileName(dir_, number);
+VersionEdit DBImpl::SnapshotEdit() const {
   VersionEdit snapshot;
-  snapshot.log_number = log_number_;
+  snapshot.log_number = manifest_log_number_;
   snapshot.next_file_number = next_file_number_;
   snapshot.last_sequence = last_sequence_;
   for (int level = 0; level < kNumLevels; ++level) {
@@ -219,6 +216,20 @@ Status DBImpl::WriteNewManifest() {
       snapshot.added.push_back({level, f->number, f->file_size, f->smallest, f->largest, f->tier});
     }
   }
+  return snapshot;
+}
+
+Status DBImpl::WriteNewManifest() {
+  const uint64_t number = next_file_number_++;
+  return InstallNewManifest(number, SnapshotEdit());
+}
+
+// A full snapshot in a fresh manifest, then CURRENT switched to it
+// atomically (write temp, sync, rename, sync directory). A crash before the
+// rename leaves CURRENT on the old, complete manifest; after it, on the new
+// one, which holds everything.
+Status DBImpl::InstallNewManifest(uint64_t number, const VersionEdit& snapshot) {
+  const std::string path = ManifestFileName(dir_, number);
   std::string record;
   snapshot.Encode(&record);
   SYSKIT_ASSIGN_OR_RETURN(auto file, env_->NewWritableFile(path));
@@ -229,8 +240,10 @@ Status DBImpl::WriteNewManifest() {
   char name[64];
   std::snprintf(name, sizeof(name), "MANIFEST-%06" PRIu64 "\n", number);
   SYSKIT_RETURN_IF_ERROR(WriteFileAtomically(env_, name, CurrentFileName(dir_)));
+  if (manifest_ != nullptr) manifest_->Close().IgnoreError();
   manifest_ = std::move(writer);
   manifest_number_ = number;
+  manifest_bytes_ = record.size() + kLogHeaderSize;
   return Status::OK();
 }
 
@@ -291,9 +304,9 @@ std::string DBImpl::StatsText() {
   std::snprintf(line, sizeof(line),
                 "flushes=%" PRIu64 " flush_bytes=%" PRIu64 " compactions=%" PRIu64
                 " trivial_moves=%" PRIu64 " compaction_read=%" PRIu64 " compaction_written=%" PRIu64
-                "\n",
+                " manifest_rollovers=%" PRIu64 "\n",
                 flushes_, flush_bytes_, compactions_, trivial_moves_, compaction_bytes_read_,
-                compaction_bytes_written_);
+                compaction_bytes_written_, manifest_rollovers_);
   out += line;
   std::snprintf(line, sizeof(line),
                 "stall_micros=%" PRIu64 " slowdowns=%" PRIu64 " stops=%" PRIu64

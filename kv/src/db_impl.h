@@ -78,7 +78,11 @@ class DBImpl final : public DB {
   Status RunCompaction(Compaction* c, std::unique_lock<std::mutex>& lock);
   Status LogAndApply(VersionEdit* edit, std::unique_lock<std::mutex>& lock);
   Status WriteLevel0Table(const MemTable& mem, NewFile* out, uint64_t number);
-  Status WriteNewManifest();
+  // The manifest (see README): a fresh one starts with a full snapshot; the
+  // background thread rolls over to a new one past max_manifest_file_size.
+  Status WriteNewManifest();         // at open
+  VersionEdit SnapshotEdit() const;  // (mu_) the current state as one edit
+  Status InstallNewManifest(uint64_t number, const VersionEdit& snapshot);
   void DeleteObsoleteFiles();
   void SetBackgroundError(const Status& s);
   bool NeedsCompaction() const;
@@ -101,6 +105,9 @@ class DBImpl final : public DB {
   uint64_t log_number_ = 0;              // (mu_)
   std::unique_ptr<LogWriter> manifest_;  // background thread only
   uint64_t manifest_number_ = 0;
+  uint64_t manifest_bytes_ = 0;             // background thread only
+  uint64_t manifest_log_number_ = 0;        // (mu_) the log number the manifest records
+  uint64_t manifest_rollovers_ = 0;         // (mu_)
   std::shared_ptr<const Version> current_;  // (mu_)
   uint64_t next_file_number_ = 2;           // (mu_)
   uint64_t last_sequence_ = 0;              // (mu_)

@@ -107,6 +107,54 @@ TEST(Recovery, SyncedWritesSurvivePowerLoss) {
   }
 }
 
+// A small manifest limit makes the background thread roll over to new
+// manifests many times during flushes and compactions; the old ones are
+// deleted, and after a power loss every synced write is still there (the
+// snapshot keeps the log number of unflushed WALs).
+TEST(Recovery, ManifestRolloverKeepsEverySyncedWrite) {
+  testing::TempDir dir;
+  FaultInjectionEnv env(Env::Default());
+  Options options;
+  options.env = &env;
+  options.write_buffer_size = 16 << 10;
+  options.target_file_size = 16 << 10;
+  options.max_bytes_for_level_base = 64 << 10;
+  options.max_manifest_file_size = 512;
+  WriteOptions sync;
+  sync.sync = true;
+  {
+    auto db = std::move(DB::Open(options, dir.path())).value();
+    for (int n = 0; n < 4000; ++n) {
+      ASSERT_TRUE(db->Put(sync, KeyOf(n % 1500), std::to_string(n) + std::string(90, 'v')).ok());
+    }
+    ASSERT_TRUE(db->Flush().ok());
+    std::string stats;
+    ASSERT_TRUE(db->GetProperty("kv.stats", &stats));
+    const size_t at = stats.find("manifest_rollovers=");
+    ASSERT_NE(at, std::string::npos);
+    EXPECT_GT(std::stoull(stats.substr(at + 19)), 3u) << stats;
+    EXPECT_EQ(FilesWithSuffix(dir.path(), "").size() - FilesWithSuffix(dir.path(), ".sst").size() -
+                  FilesWithSuffix(dir.path(), ".log").size(),
+              3u)
+        << "CURRENT, LOCK and exactly one MANIFEST";
+    // Synced writes after the last rollover, still only in the WAL.
+    for (int n = 4000; n < 4100; ++n) {
+      ASSERT_TRUE(db->Put(sync, KeyOf(n % 1500), std::to_string(n) + std::string(90, 'v')).ok());
+    }
+  }
+  ASSERT_TRUE(env.DropUnsyncedData().ok());
+  auto db = std::move(DB::Open(options, dir.path())).value();
+  for (int k = 0; k < 1500; ++k) {
+    int last = -1;
+    for (int n = 0; n < 4100; ++n) {
+      if (n % 1500 == k) last = n;
+    }
+    std::string value;
+    ASSERT_TRUE(db->Get({}, KeyOf(k), &value).ok()) << k;
+    ASSERT_EQ(value, std::to_string(last) + std::string(90, 'v')) << k;
+  }
+}
+
 TEST(Recovery, SyncedWriteMakesEveryEarlierWriteDurable) {
   // Unsynced writes spanning several WALs (memtable switches), then one
   // synced write: after a power loss every earlier write is there too.

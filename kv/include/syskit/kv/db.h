@@ -60,8 +60,11 @@ struct Options {
   int level0_slowdown_trigger = 20;        // L0 files at which writes are rate-limited
   int level0_stop_trigger = 36;            // L0 files at which writes wait for compaction
   uint64_t delayed_write_rate = 16 << 20;  // bytes/s allowed while slowed down
-  size_t max_key_bytes = 64 << 10;         // larger keys are InvalidArgument
-  size_t max_value_bytes = 16 << 20;       // larger values are InvalidArgument
+  // The manifest grows by one record per flush or compaction; past this size
+  // the background thread starts a new one from a snapshot.
+  uint64_t max_manifest_file_size = 4 << 20;
+  size_t max_key_bytes = 64 << 10;    // larger keys are InvalidArgument
+  size_t max_value_bytes = 16 << 20;  // larger values are InvalidArgument
   // Tier id stamped into table files and the manifest (part 2 maps tiers to
   // directories/devices; part 1 has one tier, 0, the DB directory).
   uint8_t tier = 0;
