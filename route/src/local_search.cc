@@ -215,6 +215,7 @@ class MoveEngine {
   void IndexedBalancePhase(double cap, double source_floor) {
     std::vector<int> order(num_dcs_);
     std::vector<char> blocked(num_dcs_, 0), live(num_dcs_, 0);
+    std::vector<int> live_list;
     std::vector<Smallest> smallest(num_dcs_);
     for (int d = 0; d < num_dcs_; ++d) smallest[d] = SmallestObject(d);
     for (;;) {
@@ -224,35 +225,48 @@ class MoveEngine {
       for (int a : order) {
         if (blocked[a] || state_.dcs[a].drained || util_[a] <= source_floor) continue;
         // Receivers that can take a's smallest object; no other can take any.
-        int live_count = 0;
+        live_list.clear();
         if (smallest[a].e >= 0) {
           for (int c = 0; c < num_dcs_; ++c) {
             ++candidates_;
             live[c] =
                 c != a && Receive(smallest[a].e, c, smallest[a].amount, cap) < util_[a] - kEps;
-            live_count += live[c];
+            if (live[c]) live_list.push_back(c);
           }
         }
         int best_e = -1, best_c = -1;
         double best_cost = std::numeric_limits<double>::infinity(), best_u = 0, best_amount = 0;
-        for (int e = 0; live_count > 0 && e < num_edges_; ++e) {
+        const auto consider = [&](int e, int c, double amount) {
+          ++candidates_;
+          const double u = Receive(e, c, amount, cap);
+          if (!(u < util_[a] - kEps)) return false;
+          const double cost = LatencyDelta(e, a, c, amount);
+          if (cost < best_cost || (cost == best_cost && u < best_u)) {
+            best_cost = cost, best_u = u;
+            best_e = e, best_c = c, best_amount = amount;
+          }
+          return true;
+        };
+        // Few live receivers: score each edge's move to each of them (the
+        // scan's order, restricted). Many: walk each edge's receivers by
+        // latency up to the first feasible latency.
+        const bool few = live_list.size() * 4 <= static_cast<size_t>(num_dcs_);
+        for (int e = 0; !live_list.empty() && e < num_edges_; ++e) {
           const double amount = Movable(e, a);
           if (amount <= 0 || state_.edges[e].load <= 0) continue;
+          if (few) {
+            for (int c : live_list) consider(e, c, amount);
+            continue;
+          }
           const auto& latency = state_.latency_ms[e];
           bool found = false;
           double found_latency = 0;
           for (int c : by_latency_[e]) {
             if (!live[c]) continue;
             if (found && latency[c] != found_latency) break;  // only dearer ones remain
-            ++candidates_;
-            const double u = Receive(e, c, amount, cap);
-            if (!(u < util_[a] - kEps)) continue;
-            found = true;
-            found_latency = latency[c];
-            const double cost = LatencyDelta(e, a, c, amount);
-            if (cost < best_cost || (cost == best_cost && u < best_u)) {
-              best_cost = cost, best_u = u;
-              best_e = e, best_c = c, best_amount = amount;
+            if (consider(e, c, amount) && !found) {
+              found = true;
+              found_latency = latency[c];
             }
           }
         }
