@@ -11,7 +11,7 @@
 // process, alternating per trial, for 1 and 4 keep-alive clients.
 //
 //   route_bench [--trials=5] [--scales=1,2,4|none] [--seed=1] [--objects=1000]
-//               [--edge_requests=2000 (0: skip)] [--edge_clients=1,4]
+//               [--edge_requests=4000 (0: skip)] [--edge_clients=1,4]
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
@@ -118,7 +118,7 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 100000));
   app->add_option("--scales", scales_text,
                   "comma-separated scale factors (none: skip the solver section)");
-  int edge_requests = 2000;
+  int edge_requests = 4000;
   std::string edge_clients_text = "1,4";
   app->add_option("--edge_requests", edge_requests,
                   "requests per trial through the edge balancer (0: skip the edge section)")

@@ -60,6 +60,12 @@ int ServeEdgeMain(int argc, const char* const* argv) {
   app->add_option("--added_rtt_ms", options.added_rtt_ms,
                   "delay shim: added edge->DC round trip (where tc netem is unavailable)")
       ->check(CLI::Range(0.0, 60000.0));
+  app->add_option("--upstream_pool", options.upstream_pool_size,
+                  "idle keep-alive upstream connections kept per DC (0: one per request)")
+      ->check(CLI::Range(0, 4096));
+  app->add_option("--upstream_idle_timeout", options.upstream_idle_timeout_s,
+                  "seconds a pooled upstream connection may idle")
+      ->check(CLI::Range(0.001, 3600.0));
   if (auto exit_code = flags::Parse(*app, argc, argv, &common)) return *exit_code;
   std::stringstream list(backends);
   for (std::string item; std::getline(list, item, ',');) {
@@ -90,8 +96,11 @@ int ServeEdgeMain(int argc, const char* const* argv) {
   std::printf("edge=%s port=%u\n", options.edge.c_str(), (*balancer)->port());
   std::fflush(stdout);
   RunFor(duration, reload);
-  std::printf("forwarded=%ld reloads=%ld\n", static_cast<long>((*balancer)->forwarded()),
-              static_cast<long>((*balancer)->reloads()));
+  const ServerStats stats = (*balancer)->stats();
+  std::printf("forwarded=%ld reloads=%ld upstream_connects=%ld upstream_reuses=%ld\n",
+              static_cast<long>((*balancer)->forwarded()),
+              static_cast<long>((*balancer)->reloads()), static_cast<long>(stats.upstream_connects),
+              static_cast<long>(stats.upstream_reuses));
   return flags::kExitOk;
 }
 
