@@ -2,7 +2,7 @@
 // micro-benchmarks (fillseq, fillrandom, readrandom) over the syskit kv store
 // and, side by side in the same process and directory type, RocksDB and
 // LevelDB with comparable options (same block cache, same Bloom bits/key,
-// no compression, same write buffer, WAL on and sync off).
+// the same compression (--compression, none by default), same write buffer, WAL on, sync off).
 //
 //   kv_bench --benchmarks=ycsb_a,ycsb_c --backends=syskit,rocksdb,leveldb
 //            --property=recordcount=200000 --property=operationcount=200000
@@ -322,9 +322,26 @@ std::string ValueFor(Random& rng, size_t size) {
 // `acknowledged` ones, a prefix that grows only past completed inserts
 // (YCSB's AcknowledgedCounterGenerator), so "latest" reads never ask for a
 // key whose insert is still in flight.
+// Inserts never wait for each other: a finished insert records itself in a
+// window slot, and whoever finds the next key's slot filled advances
+// `acknowledged` over it. Allocation waits only if the window is full.
 struct InsertCounter {
-  explicit InsertCounter(uint64_t records) : next(records), acknowledged(records) {}
+  static constexpr uint64_t kWindow = 1 << 16;
+  explicit InsertCounter(uint64_t records) : next(records), acknowledged(records), done(kWindow) {}
+  uint64_t Allocate() {
+    const uint64_t key = next.fetch_add(1);
+    while (key >= acknowledged.load() + kWindow) std::this_thread::yield();
+    return key;
+  }
+  void Acknowledge(uint64_t key) {
+    done[key % kWindow].store(key + 1);  // slot holds key + 1: never stale
+    uint64_t a = acknowledged.load();
+    while (done[a % kWindow].load() == a + 1) {
+      if (acknowledged.compare_exchange_strong(a, a + 1)) ++a;
+    }
+  }
   std::atomic<uint64_t> next, acknowledged;
+  std::vector<std::atomic<uint64_t>> done;
 };
 
 // Runs `ops` operations of `w` from `threads` threads.
@@ -375,7 +392,7 @@ RunResult RunYcsb(Backend* db, const Workload& w, const Properties& props, uint6
             s = db->Put(KeyFor(keynum), ValueFor(rng, value_size));
             break;
           case kInsert:
-            fresh = inserted->next.fetch_add(1);
+            fresh = inserted->Allocate();
             s = db->Put(KeyFor(fresh), ValueFor(rng, value_size));
             break;
           case kScan: {
@@ -394,15 +411,7 @@ RunResult RunYcsb(Backend* db, const Workload& w, const Properties& props, uint6
             break;
         }
         r.latency[type].Record(Env::Default()->NowNanos() - start);
-        if (type == kInsert) {
-          // Acknowledge in key order: wait (untimed) for earlier inserts.
-          uint64_t expected = fresh;
-          while (!inserted->acknowledged.compare_exchange_weak(expected, fresh + 1,
-                                                               std::memory_order_acq_rel)) {
-            expected = fresh;
-            std::this_thread::yield();
-          }
-        }
+        if (type == kInsert) inserted->Acknowledge(fresh);
         if (s.code() == StatusCode::kNotFound) {
           ++r.not_found;
         } else if (!s.ok()) {

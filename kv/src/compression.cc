@@ -14,6 +14,10 @@ namespace {
 // LZ4's block format does not store the uncompressed size: a varint32 of it
 // precedes the LZ4 data. Blocks above this are rejected as corrupt.
 constexpr uint32_t kMaxBlockBytes = 256u << 20;
+// A header may claim at most what its codec can expand the stored bytes to
+// (Snappy: a 3-byte copy yields at most 64 bytes; LZ4: at most 255x), so a
+// damaged or crafted header cannot make a tiny block allocate 256 MiB.
+constexpr uint64_t kSnappyMaxExpansion = 22, kLz4MaxExpansion = 255;
 constexpr int kZstdLevel = 3;  // zstd's default level
 
 // ZSTD_compress/ZSTD_decompress allocate a context per call; keep one per
@@ -58,6 +62,7 @@ std::string_view CompressionTypeName(CompressionType type) {
 
 bool CompressBlock(CompressionType type, std::string_view raw, std::string* out) {
   out->clear();
+  if (raw.size() > kMaxBlockBytes) return false;  // the reader would refuse it
   switch (type) {
     case CompressionType::kNone:
       return false;
@@ -94,7 +99,8 @@ Result<std::string> UncompressBlock(uint8_t type, std::string_view stored,
   switch (static_cast<CompressionType>(type)) {
     case CompressionType::kSnappy: {
       size_t n = 0;
-      if (!snappy::GetUncompressedLength(stored.data(), stored.size(), &n) || n > kMaxBlockBytes) {
+      if (!snappy::GetUncompressedLength(stored.data(), stored.size(), &n) || n > kMaxBlockBytes ||
+          n > stored.size() * kSnappyMaxExpansion + 64) {
         return CorruptionError(where + ": bad snappy block header");
       }
       raw.resize(n);
@@ -106,6 +112,7 @@ Result<std::string> UncompressBlock(uint8_t type, std::string_view stored,
     case CompressionType::kLz4: {
       uint32_t n = 0;
       if (!GetVarint32(&stored, &n) || n > kMaxBlockBytes ||
+          n > stored.size() * kLz4MaxExpansion + 64 ||
           stored.size() > static_cast<size_t>(std::numeric_limits<int>::max())) {
         return CorruptionError(where + ": bad lz4 block header");
       }
@@ -119,6 +126,9 @@ Result<std::string> UncompressBlock(uint8_t type, std::string_view stored,
     }
     case CompressionType::kZstd: {
       const unsigned long long n = ZSTD_getFrameContentSize(stored.data(), stored.size());
+      // Zstandard's RLE blocks can legitimately expand thousands of times,
+      // so only the 256 MiB cap applies (ZSTD_decompressBound is not in the
+      // library's stable API).
       if (n == ZSTD_CONTENTSIZE_ERROR || n == ZSTD_CONTENTSIZE_UNKNOWN || n > kMaxBlockBytes) {
         return CorruptionError(where + ": bad zstd frame header");
       }

@@ -140,16 +140,28 @@ Status DBImpl::LogAndApply(VersionEdit* edit, std::unique_lock<std::mutex>& lock
   if (edit->log_number) manifest_log_number_ = *edit->log_number;
   MarkObsolete(*base, *edit);
   current_ = std::move(next);
-  if (manifest_bytes_ < options_.max_manifest_file_size) return Status::OK();
+  if (manifest_bytes_ < next_rollover_bytes_) return Status::OK();
   // Roll over: the manifest only grows while the DB is open, so start a new
-  // one from a snapshot (the old one is deleted with the obsolete files).
+  // one from a snapshot; the old one is deleted once CURRENT names the new.
   const uint64_t number = next_file_number_++, old_number = manifest_number_;
   const VersionEdit snapshot = SnapshotEdit();
   lock.unlock();
-  s = InstallNewManifest(number, snapshot);
-  if (s.ok()) env_->DeleteFile(ManifestFileName(dir_, old_number)).IgnoreError();
+  bool switching = false;
+  s = InstallNewManifest(number, snapshot, &switching);
+  if (s.ok()) {
+    env_->DeleteFile(ManifestFileName(dir_, old_number)).IgnoreError();
+  } else if (!switching) {
+    // The new manifest could not be written (e.g. disk full); the old one is
+    // intact and still current, so keep using it and try again later.
+    env_->DeleteFile(ManifestFileName(dir_, number)).IgnoreError();
+  }
   lock.lock();
-  if (!s.ok()) return s;
+  if (!s.ok() && switching) return s;  // CURRENT may name either: stop writing
+  if (!s.ok()) {
+    ++manifest_rollover_failures_;
+    next_rollover_bytes_ = manifest_bytes_ * 2;
+    return Status::OK();
+  }
   ++manifest_rollovers_;
   return Status::OK();
 }

@@ -221,14 +221,16 @@ VersionEdit DBImpl::SnapshotEdit() const {
 
 Status DBImpl::WriteNewManifest() {
   const uint64_t number = next_file_number_++;
-  return InstallNewManifest(number, SnapshotEdit());
+  bool switching = false;
+  return InstallNewManifest(number, SnapshotEdit(), &switching);
 }
 
 // A full snapshot in a fresh manifest, then CURRENT switched to it
 // atomically (write temp, sync, rename, sync directory). A crash before the
 // rename leaves CURRENT on the old, complete manifest; after it, on the new
 // one, which holds everything.
-Status DBImpl::InstallNewManifest(uint64_t number, const VersionEdit& snapshot) {
+Status DBImpl::InstallNewManifest(uint64_t number, const VersionEdit& snapshot, bool* switching) {
+  *switching = false;
   const std::string path = ManifestFileName(dir_, number);
   std::string record;
   snapshot.Encode(&record);
@@ -239,11 +241,14 @@ Status DBImpl::InstallNewManifest(uint64_t number, const VersionEdit& snapshot) 
   SYSKIT_RETURN_IF_ERROR(env_->SyncDir(dir_));
   char name[64];
   std::snprintf(name, sizeof(name), "MANIFEST-%06" PRIu64 "\n", number);
+  *switching = true;
   SYSKIT_RETURN_IF_ERROR(WriteFileAtomically(env_, name, CurrentFileName(dir_)));
   if (manifest_ != nullptr) manifest_->Close().IgnoreError();
   manifest_ = std::move(writer);
   manifest_number_ = number;
   manifest_bytes_ = record.size() + kLogHeaderSize;
+  // A snapshot near the limit would roll over at every edit: allow twice it.
+  next_rollover_bytes_ = std::max<uint64_t>(options_.max_manifest_file_size, 2 * manifest_bytes_);
   return Status::OK();
 }
 
@@ -304,9 +309,9 @@ std::string DBImpl::StatsText() {
   std::snprintf(line, sizeof(line),
                 "flushes=%" PRIu64 " flush_bytes=%" PRIu64 " compactions=%" PRIu64
                 " trivial_moves=%" PRIu64 " compaction_read=%" PRIu64 " compaction_written=%" PRIu64
-                " manifest_rollovers=%" PRIu64 "\n",
+                " manifest_rollovers=%" PRIu64 " manifest_rollover_failures=%" PRIu64 "\n",
                 flushes_, flush_bytes_, compactions_, trivial_moves_, compaction_bytes_read_,
-                compaction_bytes_written_, manifest_rollovers_);
+                compaction_bytes_written_, manifest_rollovers_, manifest_rollover_failures_);
   out += line;
   std::snprintf(line, sizeof(line),
                 "stall_micros=%" PRIu64 " slowdowns=%" PRIu64 " stops=%" PRIu64

@@ -82,7 +82,9 @@ class DBImpl final : public DB {
   // background thread rolls over to a new one past max_manifest_file_size.
   Status WriteNewManifest();         // at open
   VersionEdit SnapshotEdit() const;  // (mu_) the current state as one edit
-  Status InstallNewManifest(uint64_t number, const VersionEdit& snapshot);
+  // *switching is set once the CURRENT switch starts: a failure before it
+  // leaves the old manifest current, a failure after it is fatal.
+  Status InstallNewManifest(uint64_t number, const VersionEdit& snapshot, bool* switching);
   void DeleteObsoleteFiles();
   void SetBackgroundError(const Status& s);
   bool NeedsCompaction() const;
@@ -104,17 +106,18 @@ class DBImpl final : public DB {
   std::unique_ptr<LogWriter> log_;       // leader only
   uint64_t log_number_ = 0;              // (mu_)
   std::unique_ptr<LogWriter> manifest_;  // background thread only
-  uint64_t manifest_number_ = 0;
-  uint64_t manifest_bytes_ = 0;             // background thread only
-  uint64_t manifest_log_number_ = 0;        // (mu_) the log number the manifest records
-  uint64_t manifest_rollovers_ = 0;         // (mu_)
-  std::shared_ptr<const Version> current_;  // (mu_)
-  uint64_t next_file_number_ = 2;           // (mu_)
-  uint64_t last_sequence_ = 0;              // (mu_)
-  Status bg_error_;                         // (mu_)
-  std::deque<Writer*> writers_;             // (mu_)
-  std::multiset<uint64_t> snapshots_;       // (mu_)
-  bool shutting_down_ = false;              // (mu_)
+  uint64_t manifest_number_ = 0;         // background thread only (and Recover)
+  uint64_t manifest_bytes_ = 0;          // background thread only
+  uint64_t next_rollover_bytes_ = 0;     // background thread only
+  uint64_t manifest_log_number_ = 0;     // (mu_) the log number the manifest records
+  uint64_t manifest_rollovers_ = 0, manifest_rollover_failures_ = 0;  // (mu_)
+  std::shared_ptr<const Version> current_;                            // (mu_)
+  uint64_t next_file_number_ = 2;                                     // (mu_)
+  uint64_t last_sequence_ = 0;                                        // (mu_)
+  Status bg_error_;                                                   // (mu_)
+  std::deque<Writer*> writers_;                                       // (mu_)
+  std::multiset<uint64_t> snapshots_;                                 // (mu_)
+  bool shutting_down_ = false;                                        // (mu_)
   std::atomic<bool> stop_compaction_{false};
   struct ManualRequest {
     std::string begin, end;

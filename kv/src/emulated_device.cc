@@ -35,9 +35,7 @@ class DeviceReadFile final : public RandomAccessFile {
     // backing medium (tmpfs: about a microsecond) is part of it.
     const uint64_t issued = SteadyNowNanos();
     auto got = base_->ReadAt(offset, dst);
-    if (got.ok() && *got > 0) {
-      device_->Read(PagesSpanned(offset, *got) * kDevicePageBytes, issued);
-    }
+    if (got.ok() && *got > 0) device_->ReadRange(offset, *got, issued);
     return got;
   }
   Result<uint64_t> Size() const override { return base_->Size(); }
@@ -51,50 +49,28 @@ class DeviceReadFile final : public RandomAccessFile {
 class DeviceWritableFile final : public WritableFile {
  public:
   DeviceWritableFile(std::unique_ptr<WritableFile> base, EmulatedDevice* device, uint64_t size)
-      : base_(std::move(base)),
-        device_(device),
-        size_(size),
-        charged_(size / kDevicePageBytes * kDevicePageBytes) {}
-  ~DeviceWritableFile() override { ChargeTail(); }
+      : base_(std::move(base)), tracker_(device, size) {}
+  ~DeviceWritableFile() override { tracker_.Closed(); }
   Status Append(std::string_view data) override {
     SYSKIT_RETURN_IF_ERROR(base_->Append(data));
-    size_ += data.size();
-    // Whole pages go to the device as they fill (write-back); the partial
-    // last page is written at Sync or Close.
-    const uint64_t full_end = size_ / kDevicePageBytes * kDevicePageBytes;
-    if (full_end > charged_) {
-      last_done_ = std::max(last_done_, device_->QueueWrite(full_end - charged_));
-      charged_ = full_end;
-    }
+    tracker_.Appended(data.size());
     return Status::OK();
   }
   Status Flush() override { return base_->Flush(); }
   Status Sync() override {
     SYSKIT_RETURN_IF_ERROR(base_->Sync());
-    ChargeTail();
-    EmulatedDevice::WaitUntil(last_done_);
+    tracker_.Synced();
     return Status::OK();
   }
   Status Close() override {
-    ChargeTail();
+    tracker_.Closed();
     return base_->Close();
   }
   const std::string& path() const override { return base_->path(); }
 
  private:
-  // Writes the partial last page (again, if it grew since it was last written).
-  void ChargeTail() {
-    if (size_ == charged_ || size_ == tail_charged_to_) return;
-    last_done_ = std::max(last_done_, device_->QueueWrite(size_ - charged_));
-    tail_charged_to_ = size_;
-  }
-
   std::unique_ptr<WritableFile> base_;
-  EmulatedDevice* device_;
-  uint64_t size_;     // bytes appended
-  uint64_t charged_;  // whole pages charged up to here (page-aligned)
-  uint64_t tail_charged_to_ = 0;
-  uint64_t last_done_ = 0;  // completion of the last queued page
+  DeviceWriteTracker tracker_;
 };
 
 Status BadLine(int line, const std::string& what) {
@@ -290,6 +266,37 @@ void EmulatedDevice::WaitUntil(uint64_t deadline_ns) {
     __builtin_ia32_pause();
   }
 }
+
+void EmulatedDevice::ReadRange(uint64_t offset, uint64_t len, uint64_t issued_ns) {
+  if (len > 0) Read(PagesSpanned(offset, len) * kDevicePageBytes, issued_ns);
+}
+
+DeviceWriteTracker::DeviceWriteTracker(EmulatedDevice* device, uint64_t existing_bytes)
+    : device_(device),
+      size_(existing_bytes),
+      charged_(existing_bytes / kDevicePageBytes * kDevicePageBytes) {}
+
+void DeviceWriteTracker::Appended(uint64_t bytes) {
+  size_ += bytes;
+  const uint64_t full_end = size_ / kDevicePageBytes * kDevicePageBytes;
+  if (full_end > charged_) {
+    last_done_ = std::max(last_done_, device_->QueueWrite(full_end - charged_));
+    charged_ = full_end;
+  }
+}
+
+void DeviceWriteTracker::ChargeTail() {
+  if (size_ == charged_ || size_ == tail_charged_to_) return;
+  last_done_ = std::max(last_done_, device_->QueueWrite(size_ - charged_));
+  tail_charged_to_ = size_;
+}
+
+void DeviceWriteTracker::Synced() {
+  ChargeTail();
+  EmulatedDevice::WaitUntil(last_done_);
+}
+
+void DeviceWriteTracker::Closed() { ChargeTail(); }
 
 DeviceStats EmulatedDevice::stats() const {
   std::lock_guard<std::mutex> guard(mu_);

@@ -73,6 +73,9 @@ class EmulatedDevice {
   // Charges a read of `bytes` issued at `issued_ns` (steady clock; 0 = now)
   // and sleeps until the modelled completion.
   void Read(uint64_t bytes, uint64_t issued_ns = 0);
+  // The same for `len` bytes read at `offset` of a file: every 4 KiB page
+  // the range touches is charged.
+  void ReadRange(uint64_t offset, uint64_t len, uint64_t issued_ns);
   // Queues a write of `bytes` (no wait); returns its completion time on the
   // steady clock in ns, for WaitUntil at Sync.
   uint64_t QueueWrite(uint64_t bytes);
@@ -98,6 +101,26 @@ class EmulatedDevice {
 
 // Steady-clock nanoseconds (the clock the device model schedules on).
 uint64_t SteadyNowNanos();
+
+// Page accounting of one file being written (for any file API, e.g. the
+// RocksDB FileSystem wrapper in kv_bench): whole pages are queued as they
+// fill, the partial last page at Sync and Close (again if it grew since),
+// and Sync waits for every queued page.
+class DeviceWriteTracker {
+ public:
+  DeviceWriteTracker(EmulatedDevice* device, uint64_t existing_bytes);
+  void Appended(uint64_t bytes);
+  void Synced();  // charges the tail, then waits
+  void Closed();  // charges the tail
+
+ private:
+  void ChargeTail();
+  EmulatedDevice* device_;
+  uint64_t size_;     // bytes in the file
+  uint64_t charged_;  // whole pages charged up to here (page-aligned)
+  uint64_t tail_charged_to_ = 0;
+  uint64_t last_done_ = 0;  // completion of the last queued page
+};
 
 // An Env whose files under each tier directory are charged to that tier's
 // device; other paths pass through uncharged. Memory-mapping a tier file is
