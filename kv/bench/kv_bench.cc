@@ -11,13 +11,16 @@
 #include <cinttypes>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "bench_backends.h"
 #include "syskit/core/bench.h"
 #include "syskit/core/flags.h"
 #include "syskit/core/histogram.h"
@@ -25,201 +28,8 @@
 #include "syskit/core/timer.h"
 #include "syskit/kv/db.h"
 
-#ifdef SYSKIT_KV_HAVE_ROCKSDB
-#include <rocksdb/cache.h>
-#include <rocksdb/db.h>
-#include <rocksdb/filter_policy.h>
-#include <rocksdb/table.h>
-#endif
-#ifdef SYSKIT_KV_HAVE_LEVELDB
-#include <leveldb/cache.h>
-#include <leveldb/db.h>
-#include <leveldb/filter_policy.h>
-#endif
-
 namespace syskit::kv::bench_driver {
 namespace {
-
-struct Config {
-  size_t block_cache_bytes = 0;
-  int bloom_bits = 10;
-  size_t write_buffer_bytes = 8 << 20;
-  CompressionType compression = CompressionType::kNone;  // the same codec for every backend
-};
-
-// One key-value store under test.
-class Backend {
- public:
-  virtual ~Backend() = default;
-  virtual Status Open(const std::string& dir, const Config& config) = 0;
-  virtual Status Put(std::string_view key, std::string_view value) = 0;
-  // OK, NotFound, or an error.
-  virtual Status Get(std::string_view key, std::string* value) = 0;
-  // Reads up to `count` entries from `start`; returns how many it read.
-  virtual Result<int> Scan(std::string_view start, int count) = 0;
-  // Engine statistics (stalls, compactions) for --print_stats; may be empty.
-  virtual std::string Stats() { return ""; }
-  virtual void Close() = 0;
-};
-
-class SyskitBackend final : public Backend {
- public:
-  Status Open(const std::string& dir, const Config& config) override {
-    Options options;
-    options.block_cache_bytes = config.block_cache_bytes;
-    options.bloom_bits_per_key = config.bloom_bits;
-    options.write_buffer_size = config.write_buffer_bytes;
-    options.compression = config.compression;
-    SYSKIT_ASSIGN_OR_RETURN(db_, DB::Open(options, dir));
-    return Status::OK();
-  }
-  Status Put(std::string_view key, std::string_view value) override {
-    return db_->Put({}, key, value);
-  }
-  Status Get(std::string_view key, std::string* value) override { return db_->Get({}, key, value); }
-  Result<int> Scan(std::string_view start, int count) override {
-    auto it = db_->NewIterator({});
-    int n = 0;
-    for (it->Seek(start); it->Valid() && n < count; it->Next()) ++n;
-    SYSKIT_RETURN_IF_ERROR(it->status());
-    return n;
-  }
-  std::string Stats() override {
-    std::string stats;
-    return db_->GetProperty("kv.stats", &stats) ? stats : "";
-  }
-  void Close() override { db_.reset(); }
-
- private:
-  std::unique_ptr<DB> db_;
-};
-
-#ifdef SYSKIT_KV_HAVE_ROCKSDB
-class RocksDbBackend final : public Backend {
- public:
-  Status Open(const std::string& dir, const Config& config) override {
-    rocksdb::Options options;
-    options.create_if_missing = true;
-    switch (config.compression) {
-      case CompressionType::kNone:
-        options.compression = rocksdb::kNoCompression;
-        break;
-      case CompressionType::kSnappy:
-        options.compression = rocksdb::kSnappyCompression;
-        break;
-      case CompressionType::kLz4:
-        options.compression = rocksdb::kLZ4Compression;
-        break;
-      case CompressionType::kZstd:
-        options.compression = rocksdb::kZSTD;
-        break;
-    }
-    options.write_buffer_size = config.write_buffer_bytes;
-    options.max_background_jobs = 1;  // syskit has one background thread
-    rocksdb::BlockBasedTableOptions table;
-    table.block_cache = rocksdb::NewLRUCache(std::max<size_t>(config.block_cache_bytes, 1));
-    table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(config.bloom_bits, false));
-    table.block_size = 4096;
-    options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
-    rocksdb::DB* db = nullptr;
-    rocksdb::Status s = rocksdb::DB::Open(options, dir, &db);
-    if (!s.ok()) return IOError("rocksdb open: " + s.ToString());
-    db_.reset(db);
-    return Status::OK();
-  }
-  Status Put(std::string_view key, std::string_view value) override {
-    rocksdb::Status s = db_->Put(rocksdb::WriteOptions(), Slice(key), Slice(value));
-    return s.ok() ? Status::OK() : IOError("rocksdb put: " + s.ToString());
-  }
-  Status Get(std::string_view key, std::string* value) override {
-    rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), Slice(key), value);
-    if (s.IsNotFound()) return NotFoundError("not found");
-    return s.ok() ? Status::OK() : IOError("rocksdb get: " + s.ToString());
-  }
-  Result<int> Scan(std::string_view start, int count) override {
-    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
-    int n = 0;
-    for (it->Seek(Slice(start)); it->Valid() && n < count; it->Next()) ++n;
-    if (!it->status().ok()) return IOError("rocksdb scan: " + it->status().ToString());
-    return n;
-  }
-  std::string Stats() override {
-    std::string stats;
-    return db_->GetProperty("rocksdb.stats", &stats) ? stats : "";
-  }
-  void Close() override { db_.reset(); }
-
- private:
-  static rocksdb::Slice Slice(std::string_view s) { return rocksdb::Slice(s.data(), s.size()); }
-  std::unique_ptr<rocksdb::DB> db_;
-};
-#endif
-
-#ifdef SYSKIT_KV_HAVE_LEVELDB
-class LevelDbBackend final : public Backend {
- public:
-  Status Open(const std::string& dir, const Config& config) override {
-    cache_.reset(leveldb::NewLRUCache(std::max<size_t>(config.block_cache_bytes, 1)));
-    filter_.reset(leveldb::NewBloomFilterPolicy(config.bloom_bits));
-    leveldb::Options options;
-    options.create_if_missing = true;
-    // LevelDB 1.23 has Snappy only; main() rejects lz4/zstd with leveldb.
-    options.compression = config.compression == CompressionType::kSnappy
-                              ? leveldb::kSnappyCompression
-                              : leveldb::kNoCompression;
-    options.write_buffer_size = config.write_buffer_bytes;
-    options.block_cache = cache_.get();
-    options.filter_policy = filter_.get();
-    options.max_open_files = 10000;
-    leveldb::DB* db = nullptr;
-    leveldb::Status s = leveldb::DB::Open(options, dir, &db);
-    if (!s.ok()) return IOError("leveldb open: " + s.ToString());
-    db_.reset(db);
-    return Status::OK();
-  }
-  Status Put(std::string_view key, std::string_view value) override {
-    leveldb::Status s = db_->Put(leveldb::WriteOptions(), Slice(key), Slice(value));
-    return s.ok() ? Status::OK() : IOError("leveldb put: " + s.ToString());
-  }
-  Status Get(std::string_view key, std::string* value) override {
-    leveldb::Status s = db_->Get(leveldb::ReadOptions(), Slice(key), value);
-    if (s.IsNotFound()) return NotFoundError("not found");
-    return s.ok() ? Status::OK() : IOError("leveldb get: " + s.ToString());
-  }
-  Result<int> Scan(std::string_view start, int count) override {
-    std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(leveldb::ReadOptions()));
-    int n = 0;
-    for (it->Seek(Slice(start)); it->Valid() && n < count; it->Next()) ++n;
-    if (!it->status().ok()) return IOError("leveldb scan: " + it->status().ToString());
-    return n;
-  }
-  void Close() override {
-    db_.reset();
-    cache_.reset();
-    filter_.reset();
-  }
-
- private:
-  static leveldb::Slice Slice(std::string_view s) { return leveldb::Slice(s.data(), s.size()); }
-  std::unique_ptr<leveldb::Cache> cache_;
-  std::unique_ptr<const leveldb::FilterPolicy> filter_;
-  std::unique_ptr<leveldb::DB> db_;
-};
-#endif
-
-Result<std::unique_ptr<Backend>> MakeBackend(const std::string& name) {
-  if (name == "syskit") return std::unique_ptr<Backend>(std::make_unique<SyskitBackend>());
-#ifdef SYSKIT_KV_HAVE_ROCKSDB
-  if (name == "rocksdb") return std::unique_ptr<Backend>(std::make_unique<RocksDbBackend>());
-#endif
-#ifdef SYSKIT_KV_HAVE_LEVELDB
-  if (name == "leveldb") return std::unique_ptr<Backend>(std::make_unique<LevelDbBackend>());
-#endif
-  if (name == "rocksdb" || name == "leveldb") {
-    return FailedPreconditionError("backend " + name + " was not built (library not found)");
-  }
-  return InvalidArgumentError("unknown backend \"" + name + "\" (syskit, rocksdb, leveldb)");
-}
 
 // ------------------------------------------------------------ generators
 
@@ -467,6 +277,22 @@ void PrintResult(const std::string& backend, const std::string& bench, int trial
   std::fflush(stdout);
 }
 
+// Per-backend device traffic: bytes and pages each way, read queueing, and
+// the endurance the writes would cost at this rate.
+void PrintDeviceStats(const std::string& backend, const EmulatedDevice& device, double seconds) {
+  const DeviceStats st = device.stats();
+  std::printf("device backend=%s name=%s emulated=1 seconds=%.1f bytes_read=%" PRIu64
+              " bytes_written=%" PRIu64 " pages_read=%" PRIu64 " pages_written=%" PRIu64
+              " read_wait_us_avg=%.1f read_queue_us_avg=%.1f drive_writes_per_day=%.1f "
+              "endurance_use=%.2f (1.0 = wears out at the rated %g DWPD)\n",
+              backend.c_str(), device.spec().name.c_str(), seconds, st.bytes_read, st.bytes_written,
+              st.pages_read, st.pages_written,
+              st.reads ? st.read_wait_ns / 1e3 / static_cast<double>(st.reads) : 0.0,
+              st.reads ? st.read_queue_ns / 1e3 / static_cast<double>(st.reads) : 0.0,
+              device.DriveWritesPerDay(seconds), device.EnduranceUse(seconds),
+              device.spec().rated_dwpd);
+}
+
 std::vector<std::string> Split(const std::string& text) {
   std::vector<std::string> out;
   size_t start = 0;
@@ -496,6 +322,7 @@ int Main(int argc, char** argv) {
   double cache_fraction = 0.1;
   bool print_stats = false;
   std::string compression = "none";
+  std::string device_name, device_config;
   app->add_option("--benchmarks", benchmarks,
                   "comma-separated: fillseq, fillrandom, readrandom, ycsb_a..ycsb_f");
   app->add_option("--backends", backends, "comma-separated: syskit, rocksdb, leveldb");
@@ -519,6 +346,11 @@ int Main(int argc, char** argv) {
                   "fraction of each value that is random (the rest repeats it); 1 = "
                   "incompressible values")
       ->check(CLI::Range(0.01, 1.0));
+  app->add_option("--device", device_name,
+                  "put every backend's database on an emulated device: optane, tlc, qlc, or a "
+                  "[name] from --device_config (each backend gets a fresh device)");
+  app->add_option("--device_config", device_config,
+                  "device config file ([name] sections; see syskit/kv/emulated_device.h)");
   app->add_flag("--print_stats", print_stats,
                 "print each backend's engine statistics after each YCSB workload (stderr)");
   if (auto exit_code = flags::Parse(*app, argc, argv)) return *exit_code;
@@ -582,6 +414,32 @@ int Main(int argc, char** argv) {
     return flags::ReportUsageError("kv_bench",
                                    "leveldb supports --compression=none or snappy only");
   }
+  std::optional<DeviceSpec> device_spec;
+  if (!device_config.empty() && device_name.empty()) {
+    return flags::ReportUsageError("kv_bench", "--device_config needs --device=NAME");
+  }
+  if (!device_name.empty()) {
+    if (device_config.empty()) {
+      auto preset = DevicePreset(device_name);
+      if (!preset.ok()) return flags::ReportUsageError("kv_bench", preset.status().message());
+      device_spec = *preset;
+    } else {
+      auto text = ReadFileToString(Env::Default(), device_config);
+      if (!text.ok()) return flags::ReportError("kv_bench", text.status());
+      auto devices = ParseDeviceConfig(*text);
+      if (!devices.ok()) {
+        return flags::ReportUsageError("kv_bench",
+                                       device_config + ": " + devices.status().message());
+      }
+      for (const DeviceSpec& d : *devices) {
+        if (d.name == device_name) device_spec = d;
+      }
+      if (!device_spec) {
+        return flags::ReportUsageError("kv_bench",
+                                       "no [" + device_name + "] section in " + device_config);
+      }
+    }
+  }
   std::vector<std::string> usable;
   for (const std::string& name : backend_list) {
     auto backend = MakeBackend(name);
@@ -609,6 +467,12 @@ int Main(int argc, char** argv) {
       props.zipfian_const, config.block_cache_bytes, config.bloom_bits, config.write_buffer_bytes,
       compression.c_str(), g_value_random_fraction, db_dir.c_str());
   bench::PrintHeader("kv_bench", details);
+  if (device_spec) {
+    std::printf(
+        "# device: EMULATED (no such hardware here; latency/bandwidth/queueing model on "
+        "%s): %s\n",
+        db_dir.c_str(), device_spec->Describe().c_str());
+  }
 
   std::map<std::string, std::map<std::string, double>> median;  // bench -> backend -> ops/s
   std::map<std::string, std::map<std::string, double>> read_p99;
@@ -616,6 +480,10 @@ int Main(int argc, char** argv) {
   for (const std::string& name : usable) {
     const std::string dir = db_dir + "/" + name;
     std::error_code ignored;
+    std::unique_ptr<EmulatedDevice> device;
+    if (device_spec) device = std::make_unique<EmulatedDevice>(*device_spec);
+    config.device = device.get();
+    Timer backend_timer;
     // Micro-benchmarks: each on a fresh database.
     for (const std::string& bench : bench_list) {
       if (bench != "fillseq" && bench != "fillrandom" && bench != "readrandom") continue;
@@ -700,6 +568,7 @@ int Main(int argc, char** argv) {
     }
     if (backend) backend->Close();
     std::filesystem::remove_all(dir, ignored);
+    if (device) PrintDeviceStats(name, *device, backend_timer.ElapsedSeconds());
   }
   for (const std::string& bench : bench_list) {
     for (const std::string& name : usable) {

@@ -1,0 +1,44 @@
+// kv_bench's stores under test: syskit, RocksDB and LevelDB behind one
+// interface, opened with comparable options, optionally on an emulated
+// device (every file of the database charged to it; see emulated_device.h).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "syskit/core/result.h"
+#include "syskit/core/status.h"
+#include "syskit/kv/db.h"
+#include "syskit/kv/emulated_device.h"
+
+namespace syskit::kv::bench_driver {
+
+struct Config {
+  size_t block_cache_bytes = 0;
+  int bloom_bits = 10;
+  size_t write_buffer_bytes = 8 << 20;
+  CompressionType compression = CompressionType::kNone;  // the same codec for every backend
+  EmulatedDevice* device = nullptr;  // if set, every file of the database is charged to it
+};
+
+// One key-value store under test.
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  virtual Status Open(const std::string& dir, const Config& config) = 0;
+  virtual Status Put(std::string_view key, std::string_view value) = 0;
+  // OK, NotFound, or an error.
+  virtual Status Get(std::string_view key, std::string* value) = 0;
+  // Reads up to `count` entries from `start`; returns how many it read.
+  virtual Result<int> Scan(std::string_view start, int count) = 0;
+  // Engine statistics (stalls, compactions) for --print_stats; may be empty.
+  virtual std::string Stats() { return ""; }
+  virtual void Close() = 0;
+};
+
+// "syskit", "rocksdb" or "leveldb"; InvalidArgument for other names,
+// FailedPrecondition when the library was not found at build time.
+Result<std::unique_ptr<Backend>> MakeBackend(const std::string& name);
+
+}  // namespace syskit::kv::bench_driver
