@@ -12,9 +12,16 @@
 // "overhead on the race-free twins"), overhead_with_delays with them, and
 // overhead_call_bound with 20000 back-to-back calls per thread (worst case).
 //
-//   racecheck_bench [--delay_ms=20] [--trials=3] [--seed=1] [--tools=tsvd,random,tsan]
+// With --detection_trials=N the two-run detection is repeated N times with
+// seeds seed..seed+N-1 (runtime and kernel jitter): found_run1/found_run2 are
+// then the means and found_run*_min the worst trial. delay_ms_total counts
+// the first trial's buggy runs and the twins.
+//
+//   racecheck_bench [--delay_ms=20] [--trials=3] [--seed=1] [--detection_trials=1]
+//                   [--tools=tsvd,random,tsan]
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <string>
@@ -43,6 +50,7 @@ struct Setup {
   int64_t delay_ms = 20;
   int trials = 3;
   uint64_t seed = 1;
+  int detection_trials = 1;
   double timeout = 120;
 };
 
@@ -73,7 +81,10 @@ bool TsanWarned(const std::string& stderr_file) {
 }
 
 struct ToolResult {
-  int found_run1 = 0, found_run2 = 0, false_reports = 0;
+  // Detection over `detection_trials` two-run trials: mean and minimum.
+  double found_run1 = 0, found_run2 = 0;
+  int found_run1_min = 0, found_run2_min = 0;
+  int false_reports = 0;
   double overhead = 0, overhead_with_delays = 0, overhead_call_bound = 0, delay_ms_total = 0,
          seconds = 0;
 };
@@ -98,27 +109,53 @@ ToolResult RunTool(const Setup& setup, const std::string& tool) {
   const bool tsan = tool == "tsan";
   const std::string binary = tsan ? setup.tsan_bin : setup.kernels_bin;
   const std::string mode = tsan ? "off" : tool;
-  for (const char* kernel : kKernels) {
-    const std::string tag = tool + "-" + kernel;
-    std::vector<RunOutcome> outcomes =
-        Run(setup, mode, setup.delay_ms, tsan ? 1 : 2, {binary, kernel, "buggy"}, tag + "-1");
-    bool run1, run2;
-    if (tsan) {
-      // Two independent runs (TSan carries nothing between runs).
-      run1 = TsanWarned(setup.work_dir + "/" + tag + "-1.stderr");
-      Run(setup, mode, setup.delay_ms, 1, {binary, kernel, "buggy"}, tag + "-2");
-      run2 = run1 || TsanWarned(setup.work_dir + "/" + tag + "-2.stderr");
-    } else {
-      run1 = !outcomes[0].reports.empty();
-      run2 = run1 || !outcomes[1].reports.empty();
-      for (const RunOutcome& outcome : outcomes) {
-        result.delay_ms_total += outcome.stats.delay_us_total / 1000.0;
+  // Detection: each trial is a fresh two-run detection of every buggy kernel
+  // with its own seed (runtime seed and kernel jitter seed); trial 1 uses
+  // --seed, as a single-trial run always did.
+  const kernels::KernelConfig defaults;
+  const std::string iterations = std::to_string(defaults.iterations);
+  const std::string spacing_us = std::to_string(defaults.spacing_us);
+  std::vector<int> found1(static_cast<size_t>(setup.detection_trials), 0);
+  std::vector<int> found2(found1.size(), 0);
+  for (int trial = 0; trial < setup.detection_trials; ++trial) {
+    Setup trial_setup = setup;
+    trial_setup.seed = setup.seed + static_cast<uint64_t>(trial);
+    const std::string kernel_seed = std::to_string(trial_setup.seed);
+    for (const char* kernel : kKernels) {
+      const std::string tag = tool + "-" + kernel + "-t" + std::to_string(trial);
+      const std::vector<std::string> command = {binary,     kernel,     "buggy",
+                                                iterations, spacing_us, kernel_seed};
+      std::vector<RunOutcome> outcomes =
+          Run(trial_setup, mode, setup.delay_ms, tsan ? 1 : 2, command, tag + "-1");
+      bool run1, run2;
+      if (tsan) {
+        // Two independent runs (TSan carries nothing between runs).
+        run1 = TsanWarned(setup.work_dir + "/" + tag + "-1.stderr");
+        Run(trial_setup, mode, setup.delay_ms, 1, command, tag + "-2");
+        run2 = run1 || TsanWarned(setup.work_dir + "/" + tag + "-2.stderr");
+      } else {
+        run1 = !outcomes[0].reports.empty();
+        run2 = run1 || !outcomes[1].reports.empty();
+        if (trial == 0) {
+          for (const RunOutcome& outcome : outcomes) {
+            result.delay_ms_total += outcome.stats.delay_us_total / 1000.0;
+          }
+        }
       }
+      found1[static_cast<size_t>(trial)] += run1;
+      found2[static_cast<size_t>(trial)] += run2;
+      std::fprintf(stderr, "tool=%s trial=%d kernel=%s found_run1=%d found_run2=%d\n", tool.c_str(),
+                   trial + 1, kernel, run1, run2);
     }
-    result.found_run1 += run1;
-    result.found_run2 += run2;
-    std::fprintf(stderr, "tool=%s kernel=%s found_run1=%d found_run2=%d\n", tool.c_str(), kernel,
-                 run1, run2);
+  }
+  for (size_t trial = 0; trial < found1.size(); ++trial) {
+    result.found_run1 += found1[trial] / static_cast<double>(found1.size());
+    result.found_run2 += found2[trial] / static_cast<double>(found2.size());
+  }
+  result.found_run1_min = *std::min_element(found1.begin(), found1.end());
+  result.found_run2_min = *std::min_element(found2.begin(), found2.end());
+  // False reports: two runs of every twin (once, not per detection trial).
+  for (const char* kernel : kKernels) {
     for (const char* variant : {"locked", "ordered"}) {
       const std::string twin_tag = tool + "-" + kernel + "-" + variant;
       std::vector<RunOutcome> twins =
@@ -168,8 +205,14 @@ int main(int argc, char** argv) {
   app->add_option("--delay_ms", setup.delay_ms, "TSVD delay; random draws 0..this");
   app->add_option("--trials", setup.trials, "overhead trials (median)");
   app->add_option("--seed", setup.seed, "runtime seed");
+  app->add_option("--detection_trials", setup.detection_trials,
+                  "two-run detection trials per tool (seeds seed..seed+N-1): mean and min");
   app->add_option("--tools", tools, "comma-separated: tsvd, random, tsan");
   if (auto code = syskit::flags::Parse(*app, argc, argv)) return *code;
+  if (setup.detection_trials < 1 || setup.trials < 1) {
+    return syskit::flags::ReportUsageError("racecheck_bench",
+                                           "--detection_trials and --trials must be >= 1");
+  }
 
   const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe");
   setup.kernels_bin = (self.parent_path() / "racecheck_kernels").string();
@@ -196,11 +239,16 @@ int main(int argc, char** argv) {
       continue;
     }
     ToolResult r = RunTool(setup, tool);
+    // found_run1/found_run2: the mean over detection trials (an integer for
+    // one trial, as before); _min: the worst trial.
+    const int precision = setup.detection_trials == 1 ? 0 : 2;
     std::printf(
-        "tool=%s kernels=%zu found_run1=%d found_run2=%d false_reports=%d overhead=%.2f "
-        "overhead_with_delays=%.2f overhead_call_bound=%.2f delay_ms_total=%.0f seconds=%.1f\n",
-        tool.c_str(), kKernels.size(), r.found_run1, r.found_run2, r.false_reports, r.overhead,
-        r.overhead_with_delays, r.overhead_call_bound, r.delay_ms_total, r.seconds);
+        "tool=%s kernels=%zu found_run1=%.*f found_run2=%.*f false_reports=%d overhead=%.2f "
+        "overhead_with_delays=%.2f overhead_call_bound=%.2f delay_ms_total=%.0f "
+        "detection_trials=%d found_run1_min=%d found_run2_min=%d seconds=%.1f\n",
+        tool.c_str(), kKernels.size(), precision, r.found_run1, precision, r.found_run2,
+        r.false_reports, r.overhead, r.overhead_with_delays, r.overhead_call_bound,
+        r.delay_ms_total, setup.detection_trials, r.found_run1_min, r.found_run2_min, r.seconds);
     std::fflush(stdout);
   }
   std::filesystem::remove_all(setup.work_dir);

@@ -102,6 +102,12 @@ Status StartFromEnvironment() {
   options.random_max_delay_us = options.delay_us;
   SYSKIT_ASSIGN_OR_RETURN(options.window_us, EnvInt("RACECHECK_WINDOW_US", options.window_us));
   SYSKIT_ASSIGN_OR_RETURN(int64_t seed, EnvInt("RACECHECK_SEED", 1));
+  SYSKIT_ASSIGN_OR_RETURN(int64_t thread_hb, EnvInt("RACECHECK_THREAD_HB", 1));
+  if (thread_hb != 0 && thread_hb != 1) {
+    return InvalidArgumentError("RACECHECK_THREAD_HB: expected 0 or 1, got " +
+                                std::to_string(thread_hb));
+  }
+  options.thread_hb = thread_hb == 1;
   options.seed = static_cast<uint64_t>(seed);
   options.trap_file = EnvOr("RACECHECK_TRAP_FILE", "");
   options.bug_file = EnvOr("RACECHECK_BUG_FILE", "");

@@ -58,6 +58,55 @@ TEST(Instrument, HooksMemberCallsAndTheResultCompiles) {
   EXPECT_EQ(compile.exit_code, 0) << compile.err;
 }
 
+// The rewritten-source mode gets thread creation and join as happens-before
+// edges too: the instrumented program is linked with the runtime library,
+// whose pthread_create/pthread_join the program's std::thread calls reach.
+// The parent's set-up push_back, the child's push_back and the parent's
+// size() after the join are ordered: no near miss. RACECHECK_THREAD_HB=0
+// ignores the edges, and the same run has near misses.
+constexpr const char* kThreadProgram = R"(#include <thread>
+#include <vector>
+int main() {
+  std::vector<int> v;
+  v.push_back(1);
+  std::thread child([&v] { v.push_back(2); });
+  child.join();
+  return v.size() == 2 ? 0 : 1;
+}
+)";
+
+TEST(Instrument, InstrumentedProgramOrdersThreadCreateAndJoin) {
+  testing::TempDir dir;
+  dir.Write("prog.cc", kThreadProgram);
+  dir.Write("compile_commands.json", "[{\"directory\": \"" + dir.path() +
+                                         "\", \"command\": \"g++ -std=c++20 -c prog.cc\", "
+                                         "\"file\": \"prog.cc\"}]");
+  auto run = RunCommand(kSyskit + " racecheck instrument --build_dir=" + dir.path() +
+                        " --out_dir=" + dir.File("out"));
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_NE(run.out.find("hooks=3 skipped=0"), std::string::npos) << run.out;
+  auto build = RunCommand("g++ -std=c++20 -O1 -I" RACECHECK_INCLUDE_DIR " -I" CORE_INCLUDE_DIR " " +
+                          dir.File("out/prog.cc") + " -o " + dir.File("prog") +
+                          " " RACECHECK_LIB " " CORE_LIB " " FMT_LIB " -ldl -pthread");
+  ASSERT_EQ(build.exit_code, 0) << build.err;
+  for (int thread_hb : {1, 0}) {
+    const std::string stats = dir.File("stats" + std::to_string(thread_hb) + ".json");
+    auto result = RunCommand(
+        "RACECHECK_MODE=tsvd RACECHECK_DELAY_MS=2 RACECHECK_WINDOW_US=5000000 "
+        "RACECHECK_THREAD_HB=" +
+        std::to_string(thread_hb) + " RACECHECK_STATS_FILE=" + stats + " " + dir.File("prog"));
+    ASSERT_EQ(result.exit_code, 0) << result.err;
+    const std::string text = ReadWholeFile(stats);
+    if (thread_hb == 1) {
+      EXPECT_NE(text.find("\"near_misses\":0,"), std::string::npos) << text;
+      EXPECT_NE(text.find("\"delays\":0,"), std::string::npos) << text;
+    } else {
+      EXPECT_EQ(text.find("\"near_misses\":0,"), std::string::npos) << text;
+      EXPECT_NE(text.find("\"near_misses\":"), std::string::npos) << text;
+    }
+  }
+}
+
 TEST(Instrument, MissingDatabaseIsAUsageError) {
   testing::TempDir dir;
   auto run = RunCommand(kSyskit + " racecheck instrument --build_dir=" + dir.path() +

@@ -140,7 +140,8 @@ Stats CurrentStats();
 bool Enabled();
 
 // Reads RACECHECK_MODE (off|tsvd|random), RACECHECK_DELAY_MS,
-// RACECHECK_WINDOW_US, RACECHECK_SEED, RACECHECK_TRAP_FILE, RACECHECK_BUG_FILE,
+// RACECHECK_WINDOW_US, RACECHECK_SEED, RACECHECK_THREAD_HB (1, or 0 to ignore
+// thread creation and join), RACECHECK_TRAP_FILE, RACECHECK_BUG_FILE,
 // RACECHECK_REPORT_FILE, RACECHECK_STATS_FILE, RACECHECK_CONFIG and starts the
 // runtime; Stop runs at exit. Runs before main when RACECHECK_MODE is set,
 // else lazily on the first OnCall; only the first call (or a Start) counts,
