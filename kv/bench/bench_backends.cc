@@ -1,6 +1,7 @@
 #include "bench_backends.h"
 
 #include <algorithm>
+#include <limits>
 
 #ifdef SYSKIT_KV_HAVE_ROCKSDB
 #include <rocksdb/cache.h>
@@ -18,7 +19,26 @@
 #endif
 
 namespace syskit::kv::bench_driver {
+
+std::vector<std::pair<std::string, EmulatedDevice*>> DevicePrefixes(const std::string& dir,
+                                                                    const Config& config) {
+  std::vector<std::pair<std::string, EmulatedDevice*>> out;
+  for (const auto& [subdir, device] : config.placement) {
+    out.emplace_back(subdir.empty() ? dir + "/" : dir + "/" + subdir + "/", device);
+  }
+  return out;
+}
+
 namespace {
+
+// The device charged for `path`: the first prefix that matches.
+EmulatedDevice* DeviceOf(const std::vector<std::pair<std::string, EmulatedDevice*>>& prefixes,
+                         const std::string& path) {
+  for (const auto& [prefix, device] : prefixes) {
+    if (path.starts_with(prefix)) return device;
+  }
+  return nullptr;
+}
 
 class SyskitBackend final : public Backend {
  public:
@@ -28,10 +48,8 @@ class SyskitBackend final : public Backend {
     options.bloom_bits_per_key = config.bloom_bits;
     options.write_buffer_size = config.write_buffer_bytes;
     options.compression = config.compression;
-    if (config.device != nullptr) {
-      env_ = std::make_unique<DeviceEnv>(
-          Env::Default(),
-          std::vector<std::pair<std::string, EmulatedDevice*>>{{dir, config.device}});
+    if (!config.placement.empty()) {
+      env_ = std::make_unique<DeviceEnv>(Env::Default(), DevicePrefixes(dir, config));
       options.env = env_.get();
     }
     SYSKIT_ASSIGN_OR_RETURN(db_, DB::Open(options, dir));
@@ -133,23 +151,25 @@ class DeviceWritable final : public rocksdb::FSWritableFileOwnerWrapper {
 
 class DeviceFileSystem final : public rocksdb::FileSystemWrapper {
  public:
-  DeviceFileSystem(std::string dir, EmulatedDevice* device)
-      : FileSystemWrapper(rocksdb::FileSystem::Default()),
-        dir_(std::move(dir) + "/"),
-        device_(device) {}
+  explicit DeviceFileSystem(std::vector<std::pair<std::string, EmulatedDevice*>> prefixes)
+      : FileSystemWrapper(rocksdb::FileSystem::Default()), prefixes_(std::move(prefixes)) {}
   const char* Name() const override { return "SyskitDeviceFileSystem"; }
   rocksdb::IOStatus NewRandomAccessFile(const std::string& f, const rocksdb::FileOptions& o,
                                         std::unique_ptr<rocksdb::FSRandomAccessFile>* r,
                                         rocksdb::IODebugContext* dbg) override {
     rocksdb::IOStatus s = target()->NewRandomAccessFile(f, o, r, dbg);
-    if (s.ok() && Charged(f)) *r = std::make_unique<DeviceRandomAccessFile>(std::move(*r), device_);
+    if (EmulatedDevice* device = DeviceOf(prefixes_, f); s.ok() && device != nullptr) {
+      *r = std::make_unique<DeviceRandomAccessFile>(std::move(*r), device);
+    }
     return s;
   }
   rocksdb::IOStatus NewWritableFile(const std::string& f, const rocksdb::FileOptions& o,
                                     std::unique_ptr<rocksdb::FSWritableFile>* r,
                                     rocksdb::IODebugContext* dbg) override {
     rocksdb::IOStatus s = target()->NewWritableFile(f, o, r, dbg);
-    if (s.ok() && Charged(f)) *r = std::make_unique<DeviceWritable>(std::move(*r), device_, 0);
+    if (EmulatedDevice* device = DeviceOf(prefixes_, f); s.ok() && device != nullptr) {
+      *r = std::make_unique<DeviceWritable>(std::move(*r), device, 0);
+    }
     return s;
   }
   rocksdb::IOStatus ReopenWritableFile(const std::string& f, const rocksdb::FileOptions& o,
@@ -158,7 +178,9 @@ class DeviceFileSystem final : public rocksdb::FileSystemWrapper {
     uint64_t size = 0;
     target()->GetFileSize(f, rocksdb::IOOptions(), &size, dbg).PermitUncheckedError();
     rocksdb::IOStatus s = target()->ReopenWritableFile(f, o, r, dbg);
-    if (s.ok() && Charged(f)) *r = std::make_unique<DeviceWritable>(std::move(*r), device_, size);
+    if (EmulatedDevice* device = DeviceOf(prefixes_, f); s.ok() && device != nullptr) {
+      *r = std::make_unique<DeviceWritable>(std::move(*r), device, size);
+    }
     return s;
   }
   rocksdb::IOStatus ReuseWritableFile(const std::string& f, const std::string& old,
@@ -166,14 +188,14 @@ class DeviceFileSystem final : public rocksdb::FileSystemWrapper {
                                       std::unique_ptr<rocksdb::FSWritableFile>* r,
                                       rocksdb::IODebugContext* dbg) override {
     rocksdb::IOStatus s = target()->ReuseWritableFile(f, old, o, r, dbg);
-    if (s.ok() && Charged(f)) *r = std::make_unique<DeviceWritable>(std::move(*r), device_, 0);
+    if (EmulatedDevice* device = DeviceOf(prefixes_, f); s.ok() && device != nullptr) {
+      *r = std::make_unique<DeviceWritable>(std::move(*r), device, 0);
+    }
     return s;
   }
 
  private:
-  bool Charged(const std::string& f) const { return f.starts_with(dir_); }
-  const std::string dir_;
-  EmulatedDevice* device_;
+  const std::vector<std::pair<std::string, EmulatedDevice*>> prefixes_;
 };
 
 class RocksDbBackend final : public Backend {
@@ -197,9 +219,14 @@ class RocksDbBackend final : public Backend {
     }
     options.write_buffer_size = config.write_buffer_bytes;
     options.max_background_jobs = 1;  // syskit has one background thread
-    if (config.device != nullptr) {
-      env_ = rocksdb::NewCompositeEnv(std::make_shared<DeviceFileSystem>(dir, config.device));
+    if (!config.placement.empty()) {
+      env_ =
+          rocksdb::NewCompositeEnv(std::make_shared<DeviceFileSystem>(DevicePrefixes(dir, config)));
       options.env = env_.get();
+    }
+    if (config.fast_path_bytes > 0) {
+      options.db_paths = {{dir + "/fast", config.fast_path_bytes},
+                          {dir + "/slow", std::numeric_limits<uint64_t>::max() / 2}};
     }
     rocksdb::BlockBasedTableOptions table;
     table.block_cache = rocksdb::NewLRUCache(std::max<size_t>(config.block_cache_bytes, 1));
@@ -248,24 +275,30 @@ class RocksDbBackend final : public Backend {
 // LevelDB's files through the same device model.
 class LevelDbDeviceEnv final : public leveldb::EnvWrapper {
  public:
-  LevelDbDeviceEnv(std::string dir, EmulatedDevice* device)
-      : EnvWrapper(leveldb::Env::Default()), dir_(std::move(dir) + "/"), device_(device) {}
+  explicit LevelDbDeviceEnv(std::vector<std::pair<std::string, EmulatedDevice*>> prefixes)
+      : EnvWrapper(leveldb::Env::Default()), prefixes_(std::move(prefixes)) {}
   leveldb::Status NewRandomAccessFile(const std::string& f,
                                       leveldb::RandomAccessFile** r) override {
     leveldb::Status s = target()->NewRandomAccessFile(f, r);
-    if (s.ok() && f.starts_with(dir_)) *r = new ReadFile(*r, device_);
+    if (EmulatedDevice* device = DeviceOf(prefixes_, f); s.ok() && device != nullptr) {
+      *r = new ReadFile(*r, device);
+    }
     return s;
   }
   leveldb::Status NewWritableFile(const std::string& f, leveldb::WritableFile** r) override {
     leveldb::Status s = target()->NewWritableFile(f, r);
-    if (s.ok() && f.starts_with(dir_)) *r = new WriteFile(*r, device_, 0);
+    if (EmulatedDevice* device = DeviceOf(prefixes_, f); s.ok() && device != nullptr) {
+      *r = new WriteFile(*r, device, 0);
+    }
     return s;
   }
   leveldb::Status NewAppendableFile(const std::string& f, leveldb::WritableFile** r) override {
     uint64_t size = 0;
     if (!target()->GetFileSize(f, &size).ok()) size = 0;
     leveldb::Status s = target()->NewAppendableFile(f, r);
-    if (s.ok() && f.starts_with(dir_)) *r = new WriteFile(*r, device_, size);
+    if (EmulatedDevice* device = DeviceOf(prefixes_, f); s.ok() && device != nullptr) {
+      *r = new WriteFile(*r, device, size);
+    }
     return s;
   }
 
@@ -312,8 +345,7 @@ class LevelDbDeviceEnv final : public leveldb::EnvWrapper {
     DeviceWriteTracker tracker_;
   };
 
-  const std::string dir_;
-  EmulatedDevice* device_;
+  const std::vector<std::pair<std::string, EmulatedDevice*>> prefixes_;
 };
 
 class LevelDbBackend final : public Backend {
@@ -331,8 +363,8 @@ class LevelDbBackend final : public Backend {
     options.block_cache = cache_.get();
     options.filter_policy = filter_.get();
     options.max_open_files = 10000;
-    if (config.device != nullptr) {
-      env_ = std::make_unique<LevelDbDeviceEnv>(dir, config.device);
+    if (!config.placement.empty()) {
+      env_ = std::make_unique<LevelDbDeviceEnv>(DevicePrefixes(dir, config));
       options.env = env_.get();
     }
     leveldb::DB* db = nullptr;

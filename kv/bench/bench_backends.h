@@ -6,6 +6,8 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "syskit/core/result.h"
 #include "syskit/core/status.h"
@@ -19,8 +21,17 @@ struct Config {
   int bloom_bits = 10;
   size_t write_buffer_bytes = 8 << 20;
   CompressionType compression = CompressionType::kNone;  // the same codec for every backend
-  EmulatedDevice* device = nullptr;  // if set, every file of the database is charged to it
+  // Emulated devices: files under `dir/subdir` ("" = the whole database
+  // directory) are charged to the device; the first matching entry wins.
+  std::vector<std::pair<std::string, EmulatedDevice*>> placement;
+  // RocksDB only: db_paths = {dir/fast up to this many bytes, dir/slow}
+  // (0 = one path). WAL and manifest stay in dir.
+  uint64_t fast_path_bytes = 0;
 };
+
+// `placement` as absolute directory prefixes for DeviceEnv and the wrappers.
+std::vector<std::pair<std::string, EmulatedDevice*>> DevicePrefixes(const std::string& dir,
+                                                                    const Config& config);
 
 // One key-value store under test.
 class Backend {

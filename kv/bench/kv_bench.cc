@@ -277,6 +277,101 @@ void PrintResult(const std::string& backend, const std::string& bench, int trial
   std::fflush(stdout);
 }
 
+std::vector<std::string> Split(const std::string& text) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= text.size()) {
+    const size_t comma = text.find(',', start);
+    const std::string item =
+        text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    if (!item.empty()) out.push_back(item);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return out;
+}
+
+// An emulated tier from --tiers: its device model and, for the first tier,
+// its share of the data (the fast path of rocksdb-dbpaths).
+struct Tier {
+  DeviceSpec spec;
+  double share = 0;
+};
+
+Status ParseTiers(const std::string& flag, const std::string& config_path,
+                  std::vector<Tier>* tiers) {
+  std::vector<DeviceSpec> configured;
+  if (!config_path.empty()) {
+    SYSKIT_ASSIGN_OR_RETURN(std::string text, ReadFileToString(Env::Default(), config_path));
+    auto parsed = ParseDeviceConfig(text);
+    if (!parsed.ok()) return InvalidArgumentError(config_path + ": " + parsed.status().message());
+    configured = *parsed;
+  }
+  for (const std::string& item : Split(flag)) {
+    Tier tier;
+    std::string name = item;
+    if (const size_t colon = item.find(':'); colon != std::string::npos) {
+      name = item.substr(0, colon);
+      try {
+        size_t used = 0;
+        tier.share = std::stod(item.substr(colon + 1), &used);
+        if (used != item.size() - colon - 1) throw std::invalid_argument("trailing");
+      } catch (const std::exception&) {
+        return InvalidArgumentError("--tiers: bad share in '" + item + "'");
+      }
+      if (!(tier.share > 0 && tier.share < 1)) {
+        return InvalidArgumentError("--tiers: share must be in (0, 1) in '" + item + "'");
+      }
+    }
+    auto found = std::find_if(configured.begin(), configured.end(),
+                              [&](const DeviceSpec& d) { return d.name == name; });
+    if (found != configured.end()) {
+      tier.spec = *found;
+    } else {
+      SYSKIT_ASSIGN_OR_RETURN(tier.spec, DevicePreset(name));
+    }
+    for (const Tier& other : *tiers) {
+      if (other.spec.name == name) return InvalidArgumentError("--tiers: " + name + " twice");
+    }
+    tiers->push_back(tier);
+  }
+  return Status::OK();
+}
+
+// How a --backends entry runs: engine, and which tier holds which files.
+struct Plan {
+  std::string engine;
+  std::vector<std::pair<std::string, size_t>> placement;  // subdir ("" = all), tier index
+  bool dbpaths = false;
+};
+
+// "syskit", "rocksdb-qlc" (all files on tier qlc), "rocksdb-dbpaths" (RocksDB
+// db_paths: fast path on the first tier up to its share, slow path on the
+// last; WAL and manifest on the first).
+Result<Plan> PlanBackend(const std::string& name, const std::vector<Tier>& tiers) {
+  Plan plan;
+  const size_t dash = name.find('-');
+  plan.engine = name.substr(0, dash);
+  if (dash == std::string::npos) return plan;
+  const std::string where = name.substr(dash + 1);
+  if (where == "dbpaths") {
+    if (plan.engine != "rocksdb") return InvalidArgumentError(name + ": db_paths is RocksDB's");
+    if (tiers.size() < 2 || tiers.front().share <= 0) {
+      return InvalidArgumentError(name + " needs --tiers=FAST:SHARE,SLOW");
+    }
+    plan.dbpaths = true;
+    plan.placement = {{"slow", tiers.size() - 1}, {"", 0}};
+    return plan;
+  }
+  for (size_t i = 0; i < tiers.size(); ++i) {
+    if (tiers[i].spec.name == where) {
+      plan.placement = {{"", i}};
+      return plan;
+    }
+  }
+  return InvalidArgumentError(name + ": no tier '" + where + "' in --tiers");
+}
+
 // Per-backend device traffic: bytes and pages each way, read queueing, and
 // the endurance the writes would cost at this rate.
 void PrintDeviceStats(const std::string& backend, const EmulatedDevice& device, double seconds) {
@@ -291,20 +386,6 @@ void PrintDeviceStats(const std::string& backend, const EmulatedDevice& device, 
               st.reads ? st.read_queue_ns / 1e3 / static_cast<double>(st.reads) : 0.0,
               device.DriveWritesPerDay(seconds), device.EnduranceUse(seconds),
               device.spec().rated_dwpd);
-}
-
-std::vector<std::string> Split(const std::string& text) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start <= text.size()) {
-    const size_t comma = text.find(',', start);
-    const std::string item =
-        text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-    if (!item.empty()) out.push_back(item);
-    if (comma == std::string::npos) break;
-    start = comma + 1;
-  }
-  return out;
 }
 
 }  // namespace
@@ -322,7 +403,7 @@ int Main(int argc, char** argv) {
   double cache_fraction = 0.1;
   bool print_stats = false;
   std::string compression = "none";
-  std::string device_name, device_config;
+  std::string tiers_flag, device_config;
   app->add_option("--benchmarks", benchmarks,
                   "comma-separated: fillseq, fillrandom, readrandom, ycsb_a..ycsb_f");
   app->add_option("--backends", backends, "comma-separated: syskit, rocksdb, leveldb");
@@ -346,9 +427,10 @@ int Main(int argc, char** argv) {
                   "fraction of each value that is random (the rest repeats it); 1 = "
                   "incompressible values")
       ->check(CLI::Range(0.01, 1.0));
-  app->add_option("--device", device_name,
-                  "put every backend's database on an emulated device: optane, tlc, qlc, or a "
-                  "[name] from --device_config (each backend gets a fresh device)");
+  app->add_option("--tiers", tiers_flag,
+                  "emulated devices, e.g. optane:0.11,qlc (presets optane, tlc, qlc or [names] "
+                  "from --device_config; the share is the fast tier's size as a fraction of the "
+                  "data, for rocksdb-dbpaths); backends engine-<tier> put all files on one tier");
   app->add_option("--device_config", device_config,
                   "device config file ([name] sections; see syskit/kv/emulated_device.h)");
   app->add_flag("--print_stats", print_stats,
@@ -414,35 +496,20 @@ int Main(int argc, char** argv) {
     return flags::ReportUsageError("kv_bench",
                                    "leveldb supports --compression=none or snappy only");
   }
-  std::optional<DeviceSpec> device_spec;
-  if (!device_config.empty() && device_name.empty()) {
-    return flags::ReportUsageError("kv_bench", "--device_config needs --device=NAME");
-  }
-  if (!device_name.empty()) {
-    if (device_config.empty()) {
-      auto preset = DevicePreset(device_name);
-      if (!preset.ok()) return flags::ReportUsageError("kv_bench", preset.status().message());
-      device_spec = *preset;
-    } else {
-      auto text = ReadFileToString(Env::Default(), device_config);
-      if (!text.ok()) return flags::ReportError("kv_bench", text.status());
-      auto devices = ParseDeviceConfig(*text);
-      if (!devices.ok()) {
-        return flags::ReportUsageError("kv_bench",
-                                       device_config + ": " + devices.status().message());
-      }
-      for (const DeviceSpec& d : *devices) {
-        if (d.name == device_name) device_spec = d;
-      }
-      if (!device_spec) {
-        return flags::ReportUsageError("kv_bench",
-                                       "no [" + device_name + "] section in " + device_config);
-      }
+  std::vector<Tier> tiers;
+  if (Status st = ParseTiers(tiers_flag, device_config, &tiers); !st.ok()) {
+    if (st.code() == StatusCode::kInvalidArgument) {
+      return flags::ReportUsageError("kv_bench", st.message());
     }
+    return flags::ReportError("kv_bench", st);
   }
   std::vector<std::string> usable;
+  std::map<std::string, Plan> plans;
   for (const std::string& name : backend_list) {
-    auto backend = MakeBackend(name);
+    auto plan = PlanBackend(name, tiers);
+    if (!plan.ok()) return flags::ReportUsageError("kv_bench", plan.status().message());
+    plans[name] = *plan;
+    auto backend = MakeBackend(plan->engine);
     if (!backend.ok()) {
       if (backend.status().code() == StatusCode::kInvalidArgument) {
         return flags::ReportUsageError("kv_bench", backend.status().message());
@@ -467,11 +534,11 @@ int Main(int argc, char** argv) {
       props.zipfian_const, config.block_cache_bytes, config.bloom_bits, config.write_buffer_bytes,
       compression.c_str(), g_value_random_fraction, db_dir.c_str());
   bench::PrintHeader("kv_bench", details);
-  if (device_spec) {
+  for (const Tier& tier : tiers) {
     std::printf(
-        "# device: EMULATED (no such hardware here; latency/bandwidth/queueing model on "
-        "%s): %s\n",
-        db_dir.c_str(), device_spec->Describe().c_str());
+        "# tier: EMULATED device (no such hardware here; latency/bandwidth/queueing model "
+        "over %s): %s fast_share=%.3f\n",
+        db_dir.c_str(), tier.spec.Describe().c_str(), tier.share);
   }
 
   std::map<std::string, std::map<std::string, double>> median;  // bench -> backend -> ops/s
@@ -480,9 +547,15 @@ int Main(int argc, char** argv) {
   for (const std::string& name : usable) {
     const std::string dir = db_dir + "/" + name;
     std::error_code ignored;
-    std::unique_ptr<EmulatedDevice> device;
-    if (device_spec) device = std::make_unique<EmulatedDevice>(*device_spec);
-    config.device = device.get();
+    const Plan& plan = plans[name];
+    std::vector<std::unique_ptr<EmulatedDevice>> devices;  // fresh per backend
+    config.placement.clear();
+    for (const auto& [subdir, tier] : plan.placement) {
+      devices.push_back(std::make_unique<EmulatedDevice>(tiers[tier].spec));
+      config.placement.emplace_back(subdir, devices.back().get());
+    }
+    config.fast_path_bytes =
+        plan.dbpaths ? static_cast<uint64_t>(tiers[0].share * static_cast<double>(data_bytes)) : 0;
     Timer backend_timer;
     // Micro-benchmarks: each on a fresh database.
     for (const std::string& bench : bench_list) {
@@ -490,7 +563,7 @@ int Main(int argc, char** argv) {
       std::vector<double> rates;
       for (int trial = 0; trial < trials; ++trial) {
         std::filesystem::remove_all(dir, ignored);
-        auto backend = std::move(MakeBackend(name)).value();
+        auto backend = std::move(MakeBackend(plan.engine)).value();
         Status s = backend->Open(dir, config);
         if (!s.ok()) return flags::ReportError("kv_bench", s);
         RunResult r;
@@ -523,7 +596,7 @@ int Main(int argc, char** argv) {
       if (found == workloads.end()) continue;
       if (!loaded) {
         std::filesystem::remove_all(dir, ignored);
-        backend = std::move(MakeBackend(name)).value();
+        backend = std::move(MakeBackend(plan.engine)).value();
         Status s = backend->Open(dir, config);
         if (s.ok()) {
           Timer timer;
@@ -568,7 +641,9 @@ int Main(int argc, char** argv) {
     }
     if (backend) backend->Close();
     std::filesystem::remove_all(dir, ignored);
-    if (device) PrintDeviceStats(name, *device, backend_timer.ElapsedSeconds());
+    for (const auto& device : devices) {
+      PrintDeviceStats(name, *device, backend_timer.ElapsedSeconds());
+    }
   }
   for (const std::string& bench : bench_list) {
     for (const std::string& name : usable) {
@@ -578,15 +653,19 @@ int Main(int argc, char** argv) {
         std::printf(" median_read_p99_us=%.1f", read_p99[bench][name]);
       std::printf("\n");
     }
-    for (const char* base : {"rocksdb", "leveldb"}) {
-      if (median[bench].count("syskit") && median[bench].count(base) && median[bench][base] > 0) {
-        std::printf("ratio benchmark=%s syskit/%s=%.2f", bench.c_str(), base,
-                    median[bench]["syskit"] / median[bench][base]);
-        if (read_p99[bench].count("syskit") && read_p99[bench][base] > 0) {
-          std::printf(" read_p99_ratio=%.2f", read_p99[bench]["syskit"] / read_p99[bench][base]);
-        }
-        std::printf("\n");
+    // The first backend against each of the others.
+    const std::string& first = usable.empty() ? std::string() : usable.front();
+    for (const std::string& base : usable) {
+      if (base == first || !median[bench].count(first) || !median[bench].count(base) ||
+          median[bench][base] <= 0) {
+        continue;
       }
+      std::printf("ratio benchmark=%s %s/%s=%.2f", bench.c_str(), first.c_str(), base.c_str(),
+                  median[bench][first] / median[bench][base]);
+      if (read_p99[bench].count(first) && read_p99[bench][base] > 0) {
+        std::printf(" read_p99_ratio=%.2f", read_p99[bench][first] / read_p99[bench][base]);
+      }
+      std::printf("\n");
     }
   }
   return flags::kExitOk;
