@@ -55,21 +55,27 @@ TEST(EmulatedDevice, Qd1ReadsMatchTheConfiguredLatencyWithinTenPercent) {
   }
 }
 
-// Four simultaneous reads on a one-channel device queue behind each other.
+// Four reads issued at the same instant: on one channel they queue behind
+// each other (3, 6, 9 and 12 ms), on four they run in parallel (3 ms each).
+// The schedule is exact because every read names the same issue time.
 TEST(EmulatedDevice, ReadsQueueForChannels) {
   for (int channels : {1, 4}) {
     EmulatedDevice device(Simple(2000, 0, 4.096, channels));  // 2 ms + 1 ms per page
-    const uint64_t start = SteadyNowNanos();
+    const uint64_t t0 = SteadyNowNanos();
     std::vector<std::thread> threads;
-    for (int t = 0; t < 4; ++t) threads.emplace_back([&] { device.Read(4096); });
+    for (int t = 0; t < 4; ++t) threads.emplace_back([&] { device.Read(4096, t0); });
     for (auto& t : threads) t.join();
-    const double ms = static_cast<double>(SteadyNowNanos() - start) / 1e6;
+    const double ms = static_cast<double>(SteadyNowNanos() - t0) / 1e6;
+    const DeviceStats st = device.stats();
+    EXPECT_EQ(st.reads, 4u);
     if (channels == 1) {
-      EXPECT_GE(ms, 12.0);  // 4 x 3 ms, one after another
-      EXPECT_GT(device.stats().read_queue_ns, 0u);
+      EXPECT_GE(ms, 12.0);
+      EXPECT_EQ(st.read_queue_ns, 18000000u);  // 3 + 6 + 9 ms waiting for the channel
+      EXPECT_EQ(st.read_wait_ns, 30000000u);   // 3 + 6 + 9 + 12 ms
     } else {
       EXPECT_GE(ms, 3.0);
-      EXPECT_LT(ms, 12.0);  // in parallel
+      EXPECT_EQ(st.read_queue_ns, 0u);
+      EXPECT_EQ(st.read_wait_ns, 12000000u);
     }
   }
 }
