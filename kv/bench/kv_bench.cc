@@ -291,6 +291,43 @@ std::vector<std::string> Split(const std::string& text) {
   return out;
 }
 
+// Java-properties lines of a YCSB workload file as "name=value" entries
+// (`#`/`!` comments; `=` or `:` separators).
+Result<std::vector<std::string>> ReadPropertyFile(const std::string& path) {
+  SYSKIT_ASSIGN_OR_RETURN(std::string text, ReadFileToString(Env::Default(), path));
+  std::vector<std::string> out;
+  int line_number = 0;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t eol = text.find('\n', pos);
+    if (eol == std::string::npos) eol = text.size();
+    std::string line = text.substr(pos, eol - pos);
+    pos = eol + 1;
+    ++line_number;
+    const auto trim = [](std::string v) {
+      const size_t a = v.find_first_not_of(" \t\r");
+      if (a == std::string::npos) return std::string();
+      return v.substr(a, v.find_last_not_of(" \t\r") - a + 1);
+    };
+    line = trim(line);
+    if (line.empty() || line[0] == '#' || line[0] == '!') continue;
+    const size_t sep = line.find_first_of("=:");
+    if (sep == std::string::npos) {
+      return InvalidArgumentError(path + ":" + std::to_string(line_number) +
+                                  ": expected name=value, got \"" + line + "\"");
+    }
+    out.push_back(trim(line.substr(0, sep)) + "=" + trim(line.substr(sep + 1)));
+  }
+  return out;
+}
+
+// YCSB properties whose only supported value is what this driver does.
+bool AcceptedAsDefault(const std::string& name, const std::string& value) {
+  return (name == "insertorder" && value == "hashed") ||
+         (name == "scanlengthdistribution" && value == "uniform") ||
+         (name == "fieldlengthdistribution" && value == "constant");
+}
+
 // An emulated tier from --tiers: its device model and, for the first tier,
 // its share of the data (the fast path of rocksdb-dbpaths).
 struct Tier {
@@ -404,11 +441,15 @@ int Main(int argc, char** argv) {
   bool print_stats = false;
   std::string compression = "none";
   std::string tiers_flag, device_config;
+  std::vector<std::string> property_files;
   app->add_option("--benchmarks", benchmarks,
                   "comma-separated: fillseq, fillrandom, readrandom, ycsb_a..ycsb_f");
   app->add_option("--backends", backends, "comma-separated: syskit, rocksdb, leveldb");
   app->add_option("--db_dir", db_dir, "parent directory for the databases (removed afterwards)");
-  app->add_option("--property", properties,
+  app->add_option("-P,--property_file", property_files,
+                  "YCSB workload file (Java properties, e.g. YCSB's workloads/workloada); "
+                  "repeatable; --property entries override it");
+  app->add_option("-p,--property", properties,
                   "YCSB property name=value (recordcount, operationcount, fieldcount, "
                   "fieldlength, readproportion, updateproportion, scanproportion, "
                   "insertproportion, readmodifywriteproportion, requestdistribution, "
@@ -437,8 +478,21 @@ int Main(int argc, char** argv) {
                 "print each backend's engine statistics after each YCSB workload (stderr)");
   if (auto exit_code = flags::Parse(*app, argc, argv)) return *exit_code;
 
+  // Workload files first, so that --property entries override them.
+  std::vector<std::string> all_properties;
+  for (const std::string& path : property_files) {
+    auto parsed = ReadPropertyFile(path);
+    if (!parsed.ok()) {
+      if (parsed.status().code() == StatusCode::kInvalidArgument) {
+        return flags::ReportUsageError("kv_bench", parsed.status().message());
+      }
+      return flags::ReportError("kv_bench", parsed.status());
+    }
+    all_properties.insert(all_properties.end(), parsed->begin(), parsed->end());
+  }
+  all_properties.insert(all_properties.end(), properties.begin(), properties.end());
   Properties props;
-  for (const std::string& property : properties) {
+  for (const std::string& property : all_properties) {
     const size_t eq = property.find('=');
     if (eq == std::string::npos) {
       return flags::ReportUsageError("kv_bench",
@@ -469,8 +523,16 @@ int Main(int argc, char** argv) {
                                          "requestdistribution must be zipfian, uniform or latest");
         }
         props.overrides[name] = value;
-      } else {
-        return flags::ReportUsageError("kv_bench", "unknown YCSB property \"" + name + "\"");
+      } else if (name == "workload") {
+        if (!value.ends_with("CoreWorkload")) {
+          return flags::ReportUsageError("kv_bench",
+                                         "only YCSB's CoreWorkload is implemented, not " + value);
+        }
+      } else if (name == "readallfields" || name == "writeallfields") {
+        // Records are one value: every read and update covers all fields.
+      } else if (!AcceptedAsDefault(name, value)) {
+        return flags::ReportUsageError(
+            "kv_bench", "unknown or unsupported YCSB property \"" + name + "=" + value + "\"");
       }
     } catch (const std::exception&) {
       return flags::ReportUsageError("kv_bench", "bad value in --property " + property);
