@@ -440,8 +440,6 @@ void OnCallEnabled(State& state, const void* object, OpId op, bool is_write,
         const AccessRecord& record = object_state.recent[static_cast<size_t>(r)];
         if (record.thread == t.id || !(record.is_write || is_write)) continue;
         if (options.window_us > 0 && now - record.time_us > options.window_us) continue;
-        // Ordered by thread creation or join: not a near miss.
-        if (options.thread_hb && OrderedBefore(record.thread, record.clock)) continue;
         near[static_cast<size_t>(near_count++)] = record;
       }
       object_state.recent[static_cast<size_t>(object_state.recent_next)] = {
@@ -465,6 +463,10 @@ void OnCallEnabled(State& state, const void* object, OpId op, bool is_write,
     const AccessRecord& record = near[static_cast<size_t>(n)];
     const uint64_t key = PairKey(record.site, site);
     if (t.known_pairs.count(key)) continue;
+    // Ordered by thread creation or join: not a near miss. (Checked here,
+    // outside the shard lock and after the known-pair filter, which skips
+    // most records on a hot path.)
+    if (options.thread_hb && OrderedBefore(record.thread, record.clock)) continue;
     if (!checked) {
       concurrent = ConcurrentPhase(state, t.id);
       checked = true;
