@@ -29,10 +29,12 @@ Result<std::unique_ptr<DB>> DB::Open(const Options& options, const std::string& 
       options.target_file_size == 0 || options.level0_compaction_trigger < 1 ||
       options.level0_slowdown_trigger < options.level0_compaction_trigger ||
       options.level0_stop_trigger < options.level0_slowdown_trigger ||
-      static_cast<uint8_t>(options.compression) > static_cast<uint8_t>(CompressionType::kZstd)) {
+      static_cast<uint8_t>(options.compression) > static_cast<uint8_t>(CompressionType::kZstd) ||
+      options.popularity_tracker_keys > (size_t{1} << 32)) {
     return InvalidArgumentError(
         "invalid options (block_size, write_buffer_size >= 4096, "
-        "target_file_size, level-0 triggers in increasing order, compression)");
+        "target_file_size, level-0 triggers in increasing order, compression, "
+        "popularity_tracker_keys <= 2^32)");
   }
   if (path.empty()) return InvalidArgumentError("empty database path");
   auto db = std::make_unique<DBImpl>(options, path);
@@ -46,6 +48,9 @@ DBImpl::DBImpl(const Options& options, std::string dir)
       env_(options.env),
       cache_(options.block_cache_bytes > 0 ? std::make_unique<BlockCache>(options.block_cache_bytes)
                                            : nullptr),
+      tracker_(options.popularity_tracker_keys > 0
+                   ? std::make_unique<PopularityTracker>(options.popularity_tracker_keys)
+                   : nullptr),
       mem_(std::make_shared<MemTable>()),
       current_(std::make_shared<Version>()) {}
 
@@ -321,6 +326,15 @@ std::string DBImpl::StatsText() {
                 cache_ ? cache_->hits() : 0, cache_ ? cache_->misses() : 0, recovered_records_,
                 recovered_torn_tail_ ? 1 : 0, bg_error_.ToString().c_str());
   out += line;
+  if (tracker_ != nullptr) {
+    const std::array<uint64_t, 4> h = tracker_->Histogram();
+    std::snprintf(line, sizeof(line),
+                  "popularity_tracked=%zu popularity_capacity=%zu popularity_evictions=%" PRIu64
+                  " clock_histogram=%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 "\n",
+                  tracker_->size(), tracker_->capacity(), tracker_->evictions(), h[0], h[1], h[2],
+                  h[3]);
+    out += line;
+  }
   return out;
 }
 

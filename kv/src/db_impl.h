@@ -18,6 +18,7 @@
 #include "block_cache.h"
 #include "memtable.h"
 #include "syskit/kv/db.h"
+#include "syskit/kv/popularity.h"
 #include "version.h"
 #include "wal.h"
 
@@ -95,6 +96,7 @@ class DBImpl final : public DB {
   Env* const env_;
   std::unique_ptr<FileLock> lock_;
   std::unique_ptr<BlockCache> cache_;
+  std::unique_ptr<PopularityTracker> tracker_;  // null when popularity tracking is off
 
   std::mutex mu_;
   std::condition_variable bg_cv_;    // wakes the background thread

@@ -21,13 +21,17 @@ Status DBImpl::Get(const ReadOptions& options, std::string_view key, std::string
   bool deleted = false;
   if (mem->Get(key, seq, value, &deleted) ||
       (imm != nullptr && imm->Get(key, seq, value, &deleted))) {
-    return deleted ? NotFoundError("key not found") : Status::OK();
+    if (deleted) return NotFoundError("key not found");
+    if (tracker_ != nullptr) tracker_->Touch(key);
+    return Status::OK();
   }
   std::string lookup;
   AppendInternalKey(&lookup, key, seq, kTypeValue);
   bool found = false;
   SYSKIT_RETURN_IF_ERROR(version->Get(lookup, options.fill_cache, value, &found, &deleted));
   if (!found || deleted) return NotFoundError("key not found");
+  // Popularity counts successful reads only (writes are not accesses).
+  if (tracker_ != nullptr) tracker_->Touch(key);
   return Status::OK();
 }
 

@@ -7,6 +7,9 @@
 #include <map>
 #include <thread>
 
+#include "syskit/kv/db.h"
+#include "syskit/testing/temp_dir.h"
+
 namespace syskit::kv {
 namespace {
 
@@ -112,6 +115,31 @@ TEST(PinningProbabilities, IsPopularMarksAboutThetaOfTheTrackedKeys) {
     EXPECT_NEAR(popular, expected, 200) << theta;
   }
   EXPECT_FALSE(IsPopular(tracker, {1, 1, 1, 1}, "never-read", rng));
+}
+
+// Wired into the DB: successful reads (from the memtable or from tables)
+// touch their key; writes and misses do not.
+TEST(PopularityTracker, DbReadsTouchKeysAndStatsShowTheClock) {
+  testing::TempDir dir;
+  Options options;
+  options.popularity_tracker_keys = 64;
+  auto db = std::move(DB::Open(options, dir.path())).value();
+  for (int k = 0; k < 10; ++k) ASSERT_TRUE(db->Put({}, "k" + std::to_string(k), "v").ok());
+  std::string value, stats;
+  ASSERT_TRUE(db->GetProperty("kv.stats", &stats));
+  EXPECT_NE(stats.find("popularity_tracked=0 "), std::string::npos) << stats;
+  ASSERT_TRUE(db->Get({}, "k0", &value).ok());  // memtable
+  ASSERT_TRUE(db->Get({}, "k0", &value).ok());
+  ASSERT_TRUE(db->Get({}, "k1", &value).ok());
+  EXPECT_EQ(db->Get({}, "missing", &value).code(), StatusCode::kNotFound);
+  ASSERT_TRUE(db->Flush().ok());
+  ASSERT_TRUE(db->Get({}, "k2", &value).ok());  // table
+  ASSERT_TRUE(db->Get({}, "k2", &value).ok());
+  ASSERT_TRUE(db->Delete({}, "k1").ok());
+  EXPECT_EQ(db->Get({}, "k1", &value).code(), StatusCode::kNotFound);
+  ASSERT_TRUE(db->GetProperty("kv.stats", &stats));
+  EXPECT_NE(stats.find("popularity_tracked=3 "), std::string::npos) << stats;
+  EXPECT_NE(stats.find("clock_histogram=1,0,0,2"), std::string::npos) << stats;  // k1; k0, k2
 }
 
 }  // namespace

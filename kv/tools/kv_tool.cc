@@ -21,16 +21,18 @@ void HandleStopSignal(int) {
 }
 
 Result<std::unique_ptr<DB>> OpenDb(const std::string& dir, bool create,
-                                   CompressionType compression = CompressionType::kSnappy) {
+                                   CompressionType compression = CompressionType::kSnappy,
+                                   size_t tracker_keys = 0) {
   Options options;
   options.create_if_missing = create;
   options.compression = compression;
+  options.popularity_tracker_keys = tracker_keys;
   return DB::Open(options, dir);
 }
 
 int RunServe(const std::string& dir, const std::string& bind, int port, const std::string& sync,
-             CompressionType compression, bool quiet) {
-  auto db = OpenDb(dir, true, compression);
+             CompressionType compression, size_t tracker_keys, bool quiet) {
+  auto db = OpenDb(dir, true, compression, tracker_keys);
   if (!db.ok()) return flags::ReportError(kTool, db.status());
   ServerOptions options;
   options.bind = bind;
@@ -106,6 +108,12 @@ int KvMain(int argc, const char* const* argv) {
   serve->add_option("--bind", bind, "IPv4 address to listen on");
   serve->add_option("--sync", sync, "always: fsync the WAL before each reply; none: do not")
       ->check(CLI::IsMember({"always", "none"}));
+  int64_t tracker_keys = 0;
+  serve
+      ->add_option("--popularity_keys", tracker_keys,
+                   "track the read popularity of up to N keys (2-bit CLOCK; INFO shows its "
+                   "histogram); 0 = off")
+      ->check(CLI::Range(int64_t{0}, int64_t{1} << 32));
   serve->add_option("--compression", compression, "codec for new table files' data blocks")
       ->check(CLI::IsMember({"none", "snappy", "lz4", "zstd"}));
   if (auto exit_code = flags::Parse(*app, argc, argv, &common)) return *exit_code;
@@ -113,7 +121,7 @@ int KvMain(int argc, const char* const* argv) {
   if (serve->parsed()) {
     auto codec = ParseCompressionType(compression);
     if (!codec.ok()) return flags::ReportUsageError(kTool, codec.status().message());
-    return RunServe(dir, bind, port, sync, *codec, common.quiet);
+    return RunServe(dir, bind, port, sync, *codec, static_cast<size_t>(tracker_keys), common.quiet);
   }
   if (check->parsed()) {
     auto report = CheckDatabase(Env::Default(), dir);

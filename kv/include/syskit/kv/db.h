@@ -63,6 +63,10 @@ struct Options {
   // The manifest grows by one record per flush or compaction; past this size
   // the background thread starts a new one from a snapshot.
   uint64_t max_manifest_file_size = 4 << 20;
+  // Part 2 (PrismDB): keys tracked by the read-popularity CLOCK
+  // (popularity.h); every successful Get touches its key. 0 = off. Its clock
+  // histogram is in "kv.stats".
+  size_t popularity_tracker_keys = 0;
   size_t max_key_bytes = 64 << 10;    // larger keys are InvalidArgument
   size_t max_value_bytes = 16 << 20;  // larger values are InvalidArgument
   // Tier id stamped into table files and the manifest (part 2 maps tiers to
