@@ -14,6 +14,16 @@ using testing::RunCommand;
 
 const std::string kSyskit = SYSKIT_BINARY;
 
+// Writes a compile_commands.json for dir/prog.cc and runs `syskit racecheck
+// instrument` over it into dir/out.
+testing::CommandOutcome InstrumentProg(const testing::TempDir& dir) {
+  dir.Write("compile_commands.json", "[{\"directory\": \"" + dir.path() +
+                                         "\", \"command\": \"g++ -std=c++20 -c prog.cc\", "
+                                         "\"file\": \"prog.cc\"}]");
+  return RunCommand(kSyskit + " racecheck instrument --build_dir=" + dir.path() +
+                    " --out_dir=" + dir.File("out"));
+}
+
 constexpr const char* kProgram = R"(#include <map>
 #include <vector>
 #define CLEAR(x) (x).clear()
@@ -34,11 +44,7 @@ int main() {
 TEST(Instrument, HooksMemberCallsAndTheResultCompiles) {
   testing::TempDir dir;
   dir.Write("prog.cc", kProgram);
-  dir.Write("compile_commands.json", "[{\"directory\": \"" + dir.path() +
-                                         "\", \"command\": \"g++ -std=c++20 -c prog.cc\", "
-                                         "\"file\": \"prog.cc\"}]");
-  auto run = RunCommand(kSyskit + " racecheck instrument --build_dir=" + dir.path() +
-                        " --out_dir=" + dir.File("out"));
+  auto run = InstrumentProg(dir);
   ASSERT_EQ(run.exit_code, 0) << run.err;
   // push_back, operator[], p->push_back, size, count; CLEAR is a macro.
   EXPECT_NE(run.out.find("hooks=5 skipped=1"), std::string::npos) << run.out;
@@ -78,11 +84,7 @@ int main() {
 TEST(Instrument, InstrumentedProgramOrdersThreadCreateAndJoin) {
   testing::TempDir dir;
   dir.Write("prog.cc", kThreadProgram);
-  dir.Write("compile_commands.json", "[{\"directory\": \"" + dir.path() +
-                                         "\", \"command\": \"g++ -std=c++20 -c prog.cc\", "
-                                         "\"file\": \"prog.cc\"}]");
-  auto run = RunCommand(kSyskit + " racecheck instrument --build_dir=" + dir.path() +
-                        " --out_dir=" + dir.File("out"));
+  auto run = InstrumentProg(dir);
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_NE(run.out.find("hooks=3 skipped=0"), std::string::npos) << run.out;
   auto build = RunCommand("g++ -std=c++20 -O1 -I" RACECHECK_INCLUDE_DIR " -I" CORE_INCLUDE_DIR " " +
