@@ -269,16 +269,19 @@ int pthread_create(pthread_t* __restrict thread, const pthread_attr_t* __restric
   Raise(args->inherited, CurrentThreadId(), tls_clock.own, /*finished=*/false);
   args->exit = std::make_shared<ExitClock>();
   std::shared_ptr<ExitClock> exit = args->exit;
+  // The registry lock is held across the real create, so the child cannot
+  // detach itself (or be joined by a third thread) before its entry exists.
+  // The child never takes the lock while starting, so this cannot deadlock.
+  std::unique_lock<std::mutex> lock(g_registry_mu);
   const int result = next(thread, attr, Trampoline, args);
   if (result != 0) {
+    lock.unlock();
     delete args;
     return result;
   }
+  if (detach_state == PTHREAD_CREATE_JOINABLE) Registry()[*thread] = std::move(exit);
+  lock.unlock();
   ++tls_clock.own;  // the parent's later accesses are not ordered before the child
-  if (detach_state == PTHREAD_CREATE_JOINABLE) {
-    std::lock_guard<std::mutex> lock(g_registry_mu);
-    Registry()[*thread] = std::move(exit);
-  }
   return 0;
 }
 

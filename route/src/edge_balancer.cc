@@ -142,6 +142,11 @@ class ChunkDecoder {
           const size_t line_start = *pos;
           const Step got = NextLine(in, pos, &line);
           if (got != Step::kDone) return got;
+          // Framing (size lines and their CRLFs) may not outgrow the data by
+          // more than a head's worth: 1-byte chunks with long extensions
+          // would otherwise stream unbounded input within the body limit.
+          framing_bytes_ += line.size() + 4;
+          if (framing_bytes_ > kMaxHead + body->size()) return Step::kTooLarge;
           // chunk-size = 1*HEXDIG, then optional BWS ";" chunk-ext (ignored).
           size_t digits = 0;
           uint64_t size = 0;
@@ -208,6 +213,7 @@ class ChunkDecoder {
   Phase phase_ = Phase::kSize;
   size_t left_ = 0;
   size_t trailer_bytes_ = 0;
+  size_t framing_bytes_ = 0;
 };
 
 struct Request {
@@ -240,6 +246,27 @@ bool HopByHop(const std::string& name) {
          name == "content-length" || name == "expect";
 }
 
+// RFC 9110 5.6.2 token: method and field names.
+bool IsToken(const std::string& s) {
+  static const std::string kSpecials = "!#$%&'*+-.^_`|~";
+  if (s.empty()) return false;
+  for (unsigned char c : s) {
+    if (!std::isalnum(c) && kSpecials.find(static_cast<char>(c)) == std::string::npos) return false;
+  }
+  return true;
+}
+
+// Control bytes (a bare CR or LF, NUL, DEL, ...); a field value may hold
+// HTAB. A proxy that forwarded them could frame a request differently from
+// the DC behind it, and a pooled upstream connection would carry the
+// mismatch into another client's request.
+bool HasControl(const std::string& s, bool allow_tab) {
+  for (unsigned char c : s) {
+    if ((c < 0x20 && !(allow_tab && c == '\t')) || c == 0x7f) return true;
+  }
+  return false;
+}
+
 // Parses the head of the request at the front of `buffer` into *parser and
 // removes it from the buffer.
 Parse ParseHead(std::string* buffer, RequestParser* parser) {
@@ -253,11 +280,16 @@ Parse ParseHead(std::string* buffer, RequestParser* parser) {
   const std::string request_line = head.substr(0, line_end);
   const size_t sp1 = request_line.find(' '), sp2 = request_line.rfind(' ');
   if (sp1 == std::string::npos || sp2 == sp1 || sp1 == 0) return Parse::kBad;
+  if (HasControl(request_line, false)) return Parse::kBad;
   Request* request = &parser->request;
   *request = Request{};
   request->method = request_line.substr(0, sp1);
   request->target = request_line.substr(sp1 + 1, sp2 - sp1 - 1);
   request->version = request_line.substr(sp2 + 1);
+  if (!IsToken(request->method) || request->target.empty() ||
+      request->target.find(' ') != std::string::npos) {
+    return Parse::kBad;
+  }
   if (request->version != "HTTP/1.1" && request->version != "HTTP/1.0") return Parse::kBad;
   bool close = false, keep_alive_token = false;
   size_t content_length = 0;
@@ -269,6 +301,10 @@ Parse ParseHead(std::string* buffer, RequestParser* parser) {
     start = end + 2;
     const size_t colon = line.find(':');
     if (colon == std::string::npos) return Parse::kBad;
+    // A field name is a token: no whitespace before the colon (RFC 9112 5.1
+    // says a server MUST reject it), no obsolete line folding (a line that
+    // starts with SP/HTAB), and no control bytes anywhere in the line.
+    if (!IsToken(line.substr(0, colon)) || HasControl(line, true)) return Parse::kBad;
     const std::string name = Lower(line.substr(0, colon));
     std::string value = line.substr(colon + 1);
     value.erase(0, value.find_first_not_of(" \t"));
@@ -812,7 +848,10 @@ struct EdgeBalancer::Impl {
     };
     const Clock::time_point deadline = After(options.server.upstream_timeout_s);
     for (int attempt = 0;; ++attempt) {
-      int upstream = pooled && attempt == 0 ? pool.Take(dc) : -1;
+      // A non-idempotent request never takes a pooled connection: the DC
+      // may close an idle one just as the request is sent, and such a
+      // request cannot be retried (it would get a spurious 502).
+      int upstream = pooled && attempt == 0 && Idempotent(request.method) ? pool.Take(dc) : -1;
       const bool reused = upstream >= 0;
       if (reused) {
         upstream_reuses.fetch_add(1);
