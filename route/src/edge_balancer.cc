@@ -27,13 +27,14 @@
 #include <string_view>
 #include <vector>
 
+#include "http_request.h"
+
 namespace syskit::route {
 namespace {
 
+using namespace internal;  // the request parser (http_request.h)
 using Clock = std::chrono::steady_clock;
 
-constexpr size_t kMaxHead = 64 * 1024;
-constexpr size_t kMaxBody = 16 * 1024 * 1024;
 constexpr int kSliceMs = 50;  // poll slice: shutdown and queue checks
 
 Clock::time_point After(double seconds) {
@@ -44,12 +45,6 @@ int MillisLeft(Clock::time_point deadline) {
   const auto left =
       std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
   return static_cast<int>(std::clamp<int64_t>(left, 0, 1 << 30));
-}
-
-std::string Lower(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return text;
 }
 
 enum class ReadOutcome { kData, kClosed, kTimeout, kStop, kYield };
@@ -96,295 +91,6 @@ bool SendAll(int fd, const std::string& data, Clock::time_point deadline) {
     ::poll(&p, 1, left);
   }
   return true;
-}
-
-// Decodes the chunked transfer coding (RFC 9112 7.1) incrementally: each
-// call consumes what it can from the front of the input (so a body that
-// arrives over many reads is scanned once) and appends chunk data to the
-// body. Chunk extensions are ignored, the trailer section is read and
-// dropped. Bare CR or LF in a framing line is malformed (no request
-// smuggling through lenient line ends).
-class ChunkDecoder {
- public:
-  enum class Step { kDone, kNeedMore, kBad, kTooLarge };
-
-  Step Consume(std::string* in, std::string* body, size_t max_body) {
-    size_t pos = 0;
-    const Step step = Run(*in, &pos, body, max_body);
-    in->erase(0, pos);
-    return step;
-  }
-
- private:
-  static constexpr size_t kMaxLine = 4096;  // a chunk-size line or a trailer line
-
-  enum class Phase { kSize, kData, kDataEnd, kTrailer };
-
-  // The next CRLF-terminated line at *pos: kDone with *line set, kNeedMore,
-  // or kBad (bare CR/LF, or longer than kMaxLine).
-  static Step NextLine(const std::string& in, size_t* pos, std::string_view* line) {
-    const size_t lf = in.find('\n', *pos);
-    if (lf == std::string::npos) {
-      return in.size() - *pos > kMaxLine ? Step::kBad : Step::kNeedMore;
-    }
-    if (lf == *pos || in[lf - 1] != '\r' || lf - *pos - 1 > kMaxLine) return Step::kBad;
-    *line = std::string_view(in).substr(*pos, lf - 1 - *pos);
-    if (line->find('\r') != std::string_view::npos) return Step::kBad;
-    *pos = lf + 1;
-    return Step::kDone;
-  }
-
-  Step Run(const std::string& in, size_t* pos, std::string* body, size_t max_body) {
-    for (;;) {
-      switch (phase_) {
-        case Phase::kSize: {
-          std::string_view line;
-          const size_t line_start = *pos;
-          const Step got = NextLine(in, pos, &line);
-          if (got != Step::kDone) return got;
-          // Framing (size lines and their CRLFs) may not outgrow the data by
-          // more than a head's worth: 1-byte chunks with long extensions
-          // would otherwise stream unbounded input within the body limit.
-          framing_bytes_ += line.size() + 4;
-          if (framing_bytes_ > kMaxHead + body->size()) return Step::kTooLarge;
-          // chunk-size = 1*HEXDIG, then optional BWS ";" chunk-ext (ignored).
-          size_t digits = 0;
-          uint64_t size = 0;
-          bool too_large = false;
-          for (; digits < line.size() && std::isxdigit(static_cast<unsigned char>(line[digits]));
-               ++digits) {
-            const char c =
-                static_cast<char>(std::tolower(static_cast<unsigned char>(line[digits])));
-            const int value = c <= '9' ? c - '0' : c - 'a' + 10;
-            if (size > (uint64_t{1} << 59)) too_large = true;  // saturate instead of wrapping
-            if (!too_large) size = size * 16 + static_cast<uint64_t>(value);
-          }
-          if (digits == 0) return Step::kBad;
-          size_t rest = digits;
-          while (rest < line.size() && (line[rest] == ' ' || line[rest] == '\t')) ++rest;
-          if (rest < line.size() && line[rest] != ';') return Step::kBad;
-          if (too_large || size > max_body || body->size() + size > max_body) {
-            *pos = line_start;  // leave the offending line unconsumed
-            return Step::kTooLarge;
-          }
-          if (size == 0) {
-            phase_ = Phase::kTrailer;
-          } else {
-            left_ = static_cast<size_t>(size);
-            phase_ = Phase::kData;
-          }
-          break;
-        }
-        case Phase::kData: {
-          const size_t take = std::min(left_, in.size() - *pos);
-          if (take == 0) return Step::kNeedMore;
-          body->append(in, *pos, take);
-          *pos += take;
-          left_ -= take;
-          if (left_ == 0) phase_ = Phase::kDataEnd;
-          break;
-        }
-        case Phase::kDataEnd: {
-          if (in.size() - *pos < 2) {
-            return in.size() == *pos || in[*pos] == '\r' ? Step::kNeedMore : Step::kBad;
-          }
-          if (in.compare(*pos, 2, "\r\n") != 0) return Step::kBad;
-          *pos += 2;
-          phase_ = Phase::kSize;
-          break;
-        }
-        case Phase::kTrailer: {
-          std::string_view line;
-          const Step got = NextLine(in, pos, &line);
-          if (got != Step::kDone) return got;
-          if (line.empty()) return Step::kDone;  // end of the trailer section
-          trailer_bytes_ += line.size() + 2;
-          if (trailer_bytes_ > kMaxHead) return Step::kTooLarge;
-          const size_t colon = line.find(':');
-          if (colon == 0 || colon == std::string_view::npos || line[0] == ' ' || line[0] == '\t') {
-            return Step::kBad;
-          }
-          break;  // a trailer field: dropped
-        }
-      }
-    }
-  }
-
-  Phase phase_ = Phase::kSize;
-  size_t left_ = 0;
-  size_t trailer_bytes_ = 0;
-  size_t framing_bytes_ = 0;
-};
-
-struct Request {
-  std::string method, target, version;
-  std::string head_lines;  // end-to-end header lines after the request line, each ending \r\n
-  std::string body;
-  std::string cookie_bucket;  // value of taiji_bucket, if any
-  bool keep_alive = true;
-  bool has_body = false;  // framed by Content-Length or Transfer-Encoding (forward a length)
-};
-
-enum class Parse { kOk, kNeedMore, kBad, kTooLarge, kUnsupported };
-
-// The parse state of the request at the front of a connection's buffer:
-// the head is parsed (and removed from the buffer) once, then the body is
-// taken by Content-Length or decoded chunk by chunk as it arrives.
-struct RequestParser {
-  bool head_done = false;
-  bool chunked = false;
-  size_t content_length = 0;
-  ChunkDecoder chunks;
-  Request request;
-};
-
-// Headers that describe this hop only: not forwarded (the edge frames the
-// body with its own Content-Length and speaks for its own connection).
-bool HopByHop(const std::string& name) {
-  return name == "connection" || name == "keep-alive" || name == "proxy-connection" ||
-         name == "te" || name == "trailer" || name == "transfer-encoding" || name == "upgrade" ||
-         name == "content-length" || name == "expect";
-}
-
-// RFC 9110 5.6.2 token: method and field names.
-bool IsToken(const std::string& s) {
-  static const std::string kSpecials = "!#$%&'*+-.^_`|~";
-  if (s.empty()) return false;
-  for (unsigned char c : s) {
-    if (!std::isalnum(c) && kSpecials.find(static_cast<char>(c)) == std::string::npos) return false;
-  }
-  return true;
-}
-
-// Control bytes (a bare CR or LF, NUL, DEL, ...); a field value may hold
-// HTAB. A proxy that forwarded them could frame a request differently from
-// the DC behind it, and a pooled upstream connection would carry the
-// mismatch into another client's request.
-bool HasControl(const std::string& s, bool allow_tab) {
-  for (unsigned char c : s) {
-    if ((c < 0x20 && !(allow_tab && c == '\t')) || c == 0x7f) return true;
-  }
-  return false;
-}
-
-// Parses the head of the request at the front of `buffer` into *parser and
-// removes it from the buffer.
-Parse ParseHead(std::string* buffer, RequestParser* parser) {
-  const size_t head_end = buffer->find("\r\n\r\n");
-  if (head_end == std::string::npos) {
-    return buffer->size() > kMaxHead ? Parse::kTooLarge : Parse::kNeedMore;
-  }
-  if (head_end > kMaxHead) return Parse::kTooLarge;
-  const std::string head = buffer->substr(0, head_end + 2);  // lines ending in \r\n
-  size_t line_end = head.find("\r\n");
-  const std::string request_line = head.substr(0, line_end);
-  const size_t sp1 = request_line.find(' '), sp2 = request_line.rfind(' ');
-  if (sp1 == std::string::npos || sp2 == sp1 || sp1 == 0) return Parse::kBad;
-  if (HasControl(request_line, false)) return Parse::kBad;
-  Request* request = &parser->request;
-  *request = Request{};
-  request->method = request_line.substr(0, sp1);
-  request->target = request_line.substr(sp1 + 1, sp2 - sp1 - 1);
-  request->version = request_line.substr(sp2 + 1);
-  if (!IsToken(request->method) || request->target.empty() ||
-      request->target.find(' ') != std::string::npos) {
-    return Parse::kBad;
-  }
-  if (request->version != "HTTP/1.1" && request->version != "HTTP/1.0") return Parse::kBad;
-  bool close = false, keep_alive_token = false;
-  size_t content_length = 0;
-  bool seen_content_length = false;
-  std::vector<std::string> codings;  // Transfer-Encoding, all fields in order
-  for (size_t start = line_end + 2; start < head.size();) {
-    const size_t end = head.find("\r\n", start);
-    const std::string line = head.substr(start, end - start);
-    start = end + 2;
-    const size_t colon = line.find(':');
-    if (colon == std::string::npos) return Parse::kBad;
-    // A field name is a token: no whitespace before the colon (RFC 9112 5.1
-    // says a server MUST reject it), no obsolete line folding (a line that
-    // starts with SP/HTAB), and no control bytes anywhere in the line.
-    if (!IsToken(line.substr(0, colon)) || HasControl(line, true)) return Parse::kBad;
-    const std::string name = Lower(line.substr(0, colon));
-    std::string value = line.substr(colon + 1);
-    value.erase(0, value.find_first_not_of(" \t"));
-    value.erase(value.find_last_not_of(" \t") + 1);
-    if (name == "connection") {
-      const std::string lowered = Lower(value);
-      close = close || lowered.find("close") != std::string::npos;
-      keep_alive_token = keep_alive_token || lowered.find("keep-alive") != std::string::npos;
-    } else if (name == "transfer-encoding") {
-      std::stringstream list(Lower(value));
-      for (std::string coding; std::getline(list, coding, ',');) {
-        coding.erase(0, coding.find_first_not_of(" \t"));
-        coding.erase(coding.find_last_not_of(" \t") + 1);
-        if (!coding.empty()) codings.push_back(coding.substr(0, coding.find(';')));
-      }
-      if (codings.empty()) return Parse::kBad;
-    } else if (name == "content-length") {
-      char* end_ptr = nullptr;
-      if (value.empty() || !std::isdigit(static_cast<unsigned char>(value[0]))) return Parse::kBad;
-      const unsigned long long parsed = std::strtoull(value.c_str(), &end_ptr, 10);
-      if (*end_ptr != '\0') return Parse::kBad;
-      if (parsed > kMaxBody) return Parse::kTooLarge;
-      // Repeated Content-Length headers that disagree make the body's
-      // framing ambiguous (RFC 9112 6.3): reject.
-      if (seen_content_length && parsed != content_length) return Parse::kBad;
-      seen_content_length = true;
-      content_length = parsed;
-    } else if (name == "cookie") {
-      const size_t at = value.find("taiji_bucket=");
-      if (at != std::string::npos) {
-        const size_t begin = at + 13;
-        const size_t stop = value.find(';', begin);
-        request->cookie_bucket =
-            value.substr(begin, stop == std::string::npos ? stop : stop - begin);
-      }
-    }
-    if (!HopByHop(name)) request->head_lines += line + "\r\n";
-  }
-  if (!codings.empty()) {
-    // RFC 9112 6.1/6.3: Transfer-Encoding with Content-Length, in HTTP/1.0,
-    // or without chunked as the one final coding makes the framing faulty;
-    // a coding other than chunked is not implemented.
-    if (seen_content_length || request->version == "HTTP/1.0") return Parse::kBad;
-    for (const auto& coding : codings) {
-      if (coding != "chunked") return Parse::kUnsupported;
-    }
-    if (codings.size() != 1) return Parse::kBad;  // chunked applied twice
-    parser->chunked = true;
-  }
-  request->has_body = seen_content_length || parser->chunked;
-  parser->content_length = content_length;
-  request->keep_alive = request->version == "HTTP/1.1" ? !close : keep_alive_token && !close;
-  buffer->erase(0, head_end + 4);
-  parser->head_done = true;
-  return Parse::kOk;
-}
-
-// Parses one request at the front of `buffer`, removing what it consumed;
-// call again with the same parser after kNeedMore once more bytes arrived.
-Parse ParseRequest(std::string* buffer, RequestParser* parser) {
-  if (!parser->head_done) {
-    const Parse head = ParseHead(buffer, parser);
-    if (head != Parse::kOk) return head;
-  }
-  if (parser->chunked) {
-    switch (parser->chunks.Consume(buffer, &parser->request.body, kMaxBody)) {
-      case ChunkDecoder::Step::kDone:
-        return Parse::kOk;
-      case ChunkDecoder::Step::kNeedMore:
-        return Parse::kNeedMore;
-      case ChunkDecoder::Step::kTooLarge:
-        return Parse::kTooLarge;
-      case ChunkDecoder::Step::kBad:
-        return Parse::kBad;
-    }
-  }
-  if (buffer->size() < parser->content_length) return Parse::kNeedMore;
-  parser->request.body = buffer->substr(0, parser->content_length);
-  buffer->erase(0, parser->content_length);
-  return Parse::kOk;
 }
 
 std::string SimpleResponse(int code, const std::string& reason, const std::string& body,
@@ -554,7 +260,8 @@ class Server {
             parsed == Parse::kTooLarge
                 ? SimpleResponse(413, "Content Too Large", "request too large\n", false)
             : parsed == Parse::kUnsupported
-                ? SimpleResponse(501, "Not Implemented", "transfer coding not implemented\n", false)
+                ? SimpleResponse(501, "Not Implemented", "only the chunked transfer coding\n",
+                                 false)
                 : SimpleResponse(400, "Bad Request", "malformed request\n", false);
         SendAll(fd, response, After(options_.read_timeout_s));
         Count(&ServerStats::requests);
