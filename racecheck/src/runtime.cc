@@ -280,43 +280,6 @@ ReportSide MakeSide(uint32_t site, OpId op, bool is_write, int thread, std::vect
 
 Shard& ShardOf(State& state, uintptr_t address) { return state.shards[(address >> 4) % kShards]; }
 
-// Sleeps `delay_us` with a trap on the object; returns whether another
-// thread arrived at a conflicting call meanwhile. Several threads may be
-// trapped at once (parallel traps), on the same object or others.
-bool Delay(State& state, ThreadState& t, uintptr_t address, uint32_t site, OpId op, bool is_write,
-           int64_t delay_us, bool planned) {
-  Trap trap{t.id, site, op, is_write, planned, CaptureStack(1)};
-  Shard& shard = ShardOf(state, address);
-  {
-    std::lock_guard<std::mutex> lock(shard.mu);
-    shard.objects[address].traps.push_back(&trap);
-  }
-  state.active_delays.fetch_add(1);
-  const int64_t start = NowUs();
-  {
-    std::unique_lock<std::mutex> lock(state.wake_mu);
-    state.wake_cv.wait_for(lock, std::chrono::microseconds(delay_us),
-                           [&] { return state.stopping; });
-  }
-  const int64_t end = NowUs();
-  state.active_delays.fetch_sub(1);
-  bool hit;
-  {
-    std::lock_guard<std::mutex> lock(shard.mu);
-    auto& traps = shard.objects[address].traps;
-    traps.erase(std::find(traps.begin(), traps.end(), &trap));
-    hit = trap.hit;
-  }
-  state.delays_done.fetch_add(1, std::memory_order_relaxed);
-  state.delay_us.fetch_add(static_cast<uint64_t>(end - start), std::memory_order_relaxed);
-  {
-    std::lock_guard<std::mutex> lock(state.delays_mu);
-    state.delays.push_back(DelayEvent{t.id, site, start, end, delay_us});
-    if (state.delays.size() > kMaxDelayEvents) state.delays.pop_front();
-  }
-  return hit;
-}
-
 // Decay: a trap that caught nothing lowers the location's probability and
 // counts against every live pair of the location.
 void RecordFailedTrap(State& state, uint32_t site, bool planned) {
@@ -369,6 +332,93 @@ struct Conflict {
   bool planned;
   std::vector<Frame> stack;
 };
+
+// Marks and collects the traps on `object_state` that a call (thread, site,
+// is_write) conflicts with: another thread is held before a conflicting call
+// on the object, so both calls are in flight at once. A known bug is not
+// reported again, and catching it again teaches nothing: for decay such a
+// trap counts as failed. Shard lock held.
+void CollectConflicts(State& state, ObjectState& object_state, int thread, uint32_t site,
+                      bool is_write, std::vector<Conflict>* conflicts) {
+  for (Trap* trap : object_state.traps) {
+    if (trap->thread == thread || !(trap->is_write || is_write)) continue;
+    if (AlreadyFound(state, trap->site, site)) continue;
+    trap->hit = true;
+    conflicts->push_back(
+        {trap->thread, trap->site, trap->op, trap->is_write, trap->planned, trap->stack});
+  }
+}
+
+// Reports each conflict against the arriving call (no lock held).
+void ReportConflicts(State& state, std::vector<Conflict>& conflicts, uint32_t site, OpId op,
+                     bool is_write, int thread, const std::vector<Frame>& stack,
+                     uint64_t generation) {
+  for (Conflict& conflict : conflicts) {
+    Report report;
+    report.trapped = MakeSide(conflict.site, conflict.op, conflict.is_write, conflict.thread,
+                              std::move(conflict.stack));
+    report.arriving = MakeSide(site, op, is_write, thread, stack);
+    report.object_generation = generation;
+    report.from_trap_file = conflict.planned;
+    MarkFound(state, conflict.site, site);
+    Record(state, std::move(report));
+  }
+}
+
+// Sleeps `delay_us` with a trap on the object; returns whether another
+// thread arrived at a conflicting call meanwhile. Several threads may be
+// trapped at once (parallel traps), on the same object or others.
+//
+// The trap check in OnCall runs before the call decides to delay, so two
+// threads that come to conflicting dangerous calls together can both pass
+// it before either has set its trap, and then sleep side by side unseen
+// (with planned traps in run 2 of a once-per-run race, that was the usual
+// outcome when the threads arrived within a few microseconds). So the traps
+// already set are checked again, under the same lock as setting this one:
+// a conflicting trap there is another thread held before its call while
+// this thread is at its own, which is a report, and no delay is needed.
+bool Delay(State& state, ThreadState& t, uintptr_t address, uint32_t site, OpId op, bool is_write,
+           int64_t delay_us, bool planned) {
+  Trap trap{t.id, site, op, is_write, planned, CaptureStack(1)};
+  Shard& shard = ShardOf(state, address);
+  std::vector<Conflict> conflicts;
+  uint64_t generation;
+  {
+    std::lock_guard<std::mutex> lock(shard.mu);
+    ObjectState& object_state = shard.objects[address];
+    generation = object_state.generation;
+    CollectConflicts(state, object_state, t.id, site, is_write, &conflicts);
+    if (conflicts.empty()) object_state.traps.push_back(&trap);
+  }
+  if (!conflicts.empty()) {
+    ReportConflicts(state, conflicts, site, op, is_write, t.id, trap.stack, generation);
+    return true;
+  }
+  state.active_delays.fetch_add(1);
+  const int64_t start = NowUs();
+  {
+    std::unique_lock<std::mutex> lock(state.wake_mu);
+    state.wake_cv.wait_for(lock, std::chrono::microseconds(delay_us),
+                           [&] { return state.stopping; });
+  }
+  const int64_t end = NowUs();
+  state.active_delays.fetch_sub(1);
+  bool hit;
+  {
+    std::lock_guard<std::mutex> lock(shard.mu);
+    auto& traps = shard.objects[address].traps;
+    traps.erase(std::find(traps.begin(), traps.end(), &trap));
+    hit = trap.hit;
+  }
+  state.delays_done.fetch_add(1, std::memory_order_relaxed);
+  state.delay_us.fetch_add(static_cast<uint64_t>(end - start), std::memory_order_relaxed);
+  {
+    std::lock_guard<std::mutex> lock(state.delays_mu);
+    state.delays.push_back(DelayEvent{t.id, site, start, end, delay_us});
+    if (state.delays.size() > kMaxDelayEvents) state.delays.pop_front();
+  }
+  return hit;
+}
 
 // Whether this call should be delayed, and for how long.
 int64_t ChooseDelay(State& state, ThreadState& t, const SiteInfo& info, uint32_t hits,
@@ -426,15 +476,7 @@ void OnCallEnabled(State& state, const void* object, OpId op, bool is_write,
     std::lock_guard<std::mutex> lock(shard.mu);
     ObjectState& object_state = shard.objects[address];
     generation = object_state.generation;
-    for (Trap* trap : object_state.traps) {
-      if (trap->thread == t.id || !(trap->is_write || is_write)) continue;
-      // A known bug is not reported again, and catching it again teaches
-      // nothing: for decay the trap counts as failed.
-      if (AlreadyFound(state, trap->site, site)) continue;
-      trap->hit = true;
-      conflicts.push_back(
-          {trap->thread, trap->site, trap->op, trap->is_write, trap->planned, trap->stack});
-    }
+    CollectConflicts(state, object_state, t.id, site, is_write, &conflicts);
     if (tsvd) {
       for (int r = 0; r < object_state.recent_count; ++r) {
         const AccessRecord& record = object_state.recent[static_cast<size_t>(r)];
@@ -448,15 +490,8 @@ void OnCallEnabled(State& state, const void* object, OpId op, bool is_write,
       object_state.recent_count = std::min(object_state.recent_count + 1, options.object_history);
     }
   }
-  for (Conflict& conflict : conflicts) {
-    Report report;
-    report.trapped = MakeSide(conflict.site, conflict.op, conflict.is_write, conflict.thread,
-                              std::move(conflict.stack));
-    report.arriving = MakeSide(site, op, is_write, t.id, CaptureStack(1));
-    report.object_generation = generation;
-    report.from_trap_file = conflict.planned;
-    MarkFound(state, conflict.site, site);
-    Record(state, std::move(report));
+  if (!conflicts.empty()) {
+    ReportConflicts(state, conflicts, site, op, is_write, t.id, CaptureStack(1), generation);
   }
   bool concurrent = false, checked = false;
   for (int n = 0; n < near_count; ++n) {
