@@ -11,6 +11,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <latch>
 #include <mutex>
 #include <random>
@@ -71,6 +72,22 @@ class Turns {
   std::mutex mu_;
   std::condition_variable cv_;
   int turn_ = 0;
+};
+
+// Releases two threads together. std::latch is not used where the start
+// skew matters: libstdc++ 12 wakes a thread blocked in arrive_and_wait 1-3 ms
+// (at times 10-40 ms) after the last arrival (measured), so "the thread that
+// arrived first" starts milliseconds late. Here both threads spin until both
+// have arrived, and leave within microseconds of each other.
+class StartGate {
+ public:
+  void ArriveAndWait() {
+    arrived_.fetch_add(1, std::memory_order_acq_rel);
+    while (arrived_.load(std::memory_order_acquire) < 2) std::this_thread::yield();
+  }
+
+ private:
+  std::atomic<int> arrived_{0};
 };
 
 // Runs body(thread, work) on two threads. kLocked wraps each step in one
@@ -222,10 +239,10 @@ void OncePerRun(Variant variant, const KernelConfig& config) {
   std::mutex log_mu;
   std::mutex mu;
   std::atomic<bool> published{false};
-  std::latch start(2);
+  StartGate start;
   int log_lines = 0;
   std::thread writer([&] {
-    start.arrive_and_wait();
+    start.ArriveAndWait();
     {
       std::unique_lock<std::mutex> lock(mu, std::defer_lock);
       if (variant == Variant::kLocked) lock.lock();
@@ -236,9 +253,14 @@ void OncePerRun(Variant variant, const KernelConfig& config) {
     ++log_lines;
   });
   std::thread reader([&] {
-    start.arrive_and_wait();
+    start.ArriveAndWait();
     Work work(config, 7);
-    for (int step = 0; step < 4; ++step) work();  // the writer usually wins
+    // The writer usually wins by milliseconds: its insert and log line come
+    // within microseconds of the start, the reader's log line after about
+    // 16 * spacing_us (4.8 ms by default) of other work. (With 4 steps and a
+    // std::latch start, the writer, woken 1-40 ms late from the latch, lost
+    // the race in 8-9 of 20 runs under ThreadSanitizer.)
+    for (int step = 0; step < 16; ++step) work();
     {
       std::lock_guard<std::mutex> lock(log_mu);
       ++log_lines;
@@ -340,6 +362,124 @@ void BatchTotals(Variant variant, const KernelConfig& config) {
              [&](int thread, int i) { totals[thread] += static_cast<long>(i) + 1; });
 }
 
+// A producer hands each update to a consumer through a condition variable
+// and waits for the consumer's acknowledgement, but both waits are bounded
+// (`wait_for`, so that a stalled peer cannot hang the pipeline) and their
+// result is ignored: after a timeout the thread goes on as if the handoff
+// had happened. In the usual schedule every handoff takes microseconds, the
+// timeouts never fire, and the condition variable's mutex orders every
+// update before the read and every read before the next update (a
+// happens-before detector sees no race). When one thread stalls for longer
+// than the timeout (a page fault, preemption on a loaded machine), the
+// other reads or writes the shared value while it is being used. Modelled on
+// "frame pipeline" and "watchdog-tolerant handshake" code that treats
+// `cv_status::timeout` like a notification. kLocked also holds one mutex
+// around the calls; kOrdered waits without a timeout.
+void TimedHandoff(Variant variant, const KernelConfig& config) {
+  constexpr auto kTimeout = std::chrono::milliseconds(8);
+  racecheck::map<int, long> latest;
+  latest.unchecked().insert({0, 0});  // the key exists before the threads
+  std::mutex handoff_mu, mu;
+  std::condition_variable handoff_cv;
+  int produced = 0, consumed = 0;
+  std::latch start(2);
+  auto wait = [&](const std::function<bool()>& done) {
+    std::unique_lock<std::mutex> lock(handoff_mu);
+    if (variant == Variant::kOrdered) {
+      handoff_cv.wait(lock, done);
+    } else {
+      handoff_cv.wait_for(lock, kTimeout, done);  // result ignored: the bug
+    }
+  };
+  auto signal = [&](int& counter) {
+    {
+      std::lock_guard<std::mutex> lock(handoff_mu);
+      ++counter;
+    }
+    handoff_cv.notify_all();
+  };
+  std::thread producer([&] {
+    Work work(config, 31);
+    start.arrive_and_wait();
+    for (int i = 0; i < config.iterations; ++i) {
+      for (int step = 0; step < 2; ++step) work();  // preparing the update
+      {
+        std::unique_lock<std::mutex> lock(mu, std::defer_lock);
+        if (variant == Variant::kLocked) lock.lock();
+        latest[0] = i + 1;
+      }
+      signal(produced);
+      wait([&] { return consumed > i; });  // the consumer's acknowledgement
+    }
+  });
+  std::thread consumer([&] {
+    start.arrive_and_wait();
+    long sum = 0;
+    for (int i = 0; i < config.iterations; ++i) {
+      wait([&] { return produced > i; });
+      {
+        std::unique_lock<std::mutex> lock(mu, std::defer_lock);
+        if (variant == Variant::kLocked) lock.lock();
+        auto found = latest.find(0);
+        if (found != latest.end()) sum += found->second;
+      }
+      signal(consumed);
+    }
+    (void)sum;
+  });
+  producer.join();
+  consumer.join();
+}
+
+// Two periodic tasks scheduled at a fixed rate from a common start (a
+// settings refresher and a metrics reporter), offset by half a period so
+// that "they never run at the same time": timing used as mutual exclusion.
+// Each tick writes a log line under a log mutex when it starts and when it
+// ends, so in the usual schedule the log orders every refresh before the
+// next report and every report before the next refresh, and a
+// happens-before detector sees no race. A task that starts half a period
+// late (preempted, or a slow tick) runs into the other one. kLocked holds
+// one mutex around the calls; kOrdered also hands a turn between the tasks.
+void PeriodicTasks(Variant variant, const KernelConfig& config) {
+  const auto period = std::chrono::microseconds(std::max<int64_t>(1, config.spacing_us * 32));
+  const int ticks = std::min(config.iterations, 12);
+  racecheck::map<int, long> settings;
+  settings.unchecked().insert({0, 0});  // the key exists before the threads
+  std::mutex log_mu, mu;
+  int log_lines = 0;
+  Turns turns(/*use_atomic=*/false);
+  auto log = [&] {
+    std::lock_guard<std::mutex> lock(log_mu);
+    ++log_lines;
+  };
+  const auto start = std::chrono::steady_clock::now() + std::chrono::milliseconds(1);
+  auto task = [&](int thread) {
+    long sum = 0;
+    for (int i = 0; i < ticks; ++i) {
+      std::this_thread::sleep_until(start + period * i + (thread == 1 ? period / 2 : period * 0));
+      if (variant == Variant::kOrdered) turns.Wait(thread);
+      log();  // tick start
+      {
+        std::unique_lock<std::mutex> lock(mu, std::defer_lock);
+        if (variant == Variant::kLocked) lock.lock();
+        if (thread == 0) {
+          settings[0] = i + 1;
+        } else {
+          auto found = settings.find(0);
+          if (found != settings.end()) sum += found->second;
+        }
+      }
+      log();  // tick end
+      if (variant == Variant::kOrdered) turns.Pass(1 - thread);
+    }
+    (void)sum;
+  };
+  std::thread refresher(task, 0);
+  std::thread reporter(task, 1);
+  refresher.join();
+  reporter.join();
+}
+
 }  // namespace
 
 const std::vector<Kernel>& AllKernels() {
@@ -362,6 +502,14 @@ const std::vector<Kernel>& AllKernels() {
        "release/acquire counter", &StartupRegistry},
       {"batch_totals", "shared totals updated after long batches of work (rare overlap)",
        "condition-variable handshake", &BatchTotals},
+      {"timed_handoff",
+       "producer/consumer handoff with bounded waits whose timeout is ignored, hidden by the "
+       "condition variable's mutex",
+       "unbounded condition-variable waits", &TimedHandoff},
+      {"periodic_tasks",
+       "fixed-rate tasks offset by half a period (timing as mutual exclusion), hidden by a log "
+       "lock",
+       "condition-variable turns", &PeriodicTasks},
   };
   return kernels;
 }
