@@ -15,7 +15,9 @@
 // With --detection_trials=N the two-run detection is repeated N times with
 // seeds seed..seed+N-1 (runtime and kernel jitter): found_run1/found_run2 are
 // then the means and found_run*_min the worst trial. delay_ms_total counts
-// the first trial's buggy runs and the twins.
+// the first trial's buggy runs and the twins. After the tool lines a
+// per-kernel table gives, for each tool, the trials that found each kernel
+// in run 1 and by run 2.
 //
 //   racecheck_bench [--delay_ms=20] [--trials=3] [--seed=1] [--detection_trials=1]
 //                   [--tools=tsvd,random,tsan]
@@ -25,6 +27,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "kernels.h"
@@ -85,6 +88,8 @@ struct ToolResult {
   double found_run1 = 0, found_run2 = 0;
   int found_run1_min = 0, found_run2_min = 0;
   int false_reports = 0;
+  // Per kernel (kKernels order): trials that found it in run 1, by run 2.
+  std::vector<int> kernel_run1, kernel_run2;
   double overhead = 0, overhead_with_delays = 0, overhead_call_bound = 0, delay_ms_total = 0,
          seconds = 0;
 };
@@ -117,11 +122,14 @@ ToolResult RunTool(const Setup& setup, const std::string& tool) {
   const std::string spacing_us = std::to_string(defaults.spacing_us);
   std::vector<int> found1(static_cast<size_t>(setup.detection_trials), 0);
   std::vector<int> found2(found1.size(), 0);
+  result.kernel_run1.assign(kKernels.size(), 0);
+  result.kernel_run2.assign(kKernels.size(), 0);
   for (int trial = 0; trial < setup.detection_trials; ++trial) {
     Setup trial_setup = setup;
     trial_setup.seed = setup.seed + static_cast<uint64_t>(trial);
     const std::string kernel_seed = std::to_string(trial_setup.seed);
-    for (const char* kernel : kKernels) {
+    for (size_t k = 0; k < kKernels.size(); ++k) {
+      const char* kernel = kKernels[k];
       const std::string tag = tool + "-" + kernel + "-t" + std::to_string(trial);
       const std::vector<std::string> command = {binary,     kernel,     "buggy",
                                                 iterations, spacing_us, kernel_seed};
@@ -144,6 +152,8 @@ ToolResult RunTool(const Setup& setup, const std::string& tool) {
       }
       found1[static_cast<size_t>(trial)] += run1;
       found2[static_cast<size_t>(trial)] += run2;
+      result.kernel_run1[k] += run1;
+      result.kernel_run2[k] += run2;
       std::fprintf(stderr, "tool=%s trial=%d kernel=%s found_run1=%d found_run2=%d\n", tool.c_str(),
                    trial + 1, kernel, run1, run2);
     }
@@ -226,6 +236,7 @@ int main(int argc, char** argv) {
           " random=p0.05,0-" + std::to_string(setup.delay_ms) +
           "ms trials=" + std::to_string(setup.trials) + " seed=" + std::to_string(setup.seed) +
           " (shared machine; wall-clock ratios)");
+  std::vector<std::pair<std::string, ToolResult>> ran;
   std::string list = tools + ",";
   for (size_t comma; (comma = list.find(',')) != std::string::npos; list.erase(0, comma + 1)) {
     const std::string tool = list.substr(0, comma);
@@ -250,6 +261,32 @@ int main(int argc, char** argv) {
         r.false_reports, r.overhead, r.overhead_with_delays, r.overhead_call_bound,
         r.delay_ms_total, setup.detection_trials, r.found_run1_min, r.found_run2_min, r.seconds);
     std::fflush(stdout);
+    ran.emplace_back(tool, std::move(r));
+  }
+  // Which tool found which kernel: trials that found it in run 1 / by run 2,
+  // out of --detection_trials.
+  if (!ran.empty()) {
+    std::printf("per_kernel detection_trials=%d (found in run 1 / by run 2)\n",
+                setup.detection_trials);
+    auto print_row = [](std::string row) {
+      while (!row.empty() && row.back() == ' ') row.pop_back();
+      std::printf("%s\n", row.c_str());
+    };
+    auto pad = [](std::string text, size_t width) {
+      if (text.size() < width) text.resize(width, ' ');
+      return text;
+    };
+    std::string header = pad("kernel", 22);
+    for (const auto& [tool, r] : ran) header += " " + pad(tool, 11);
+    print_row(header);
+    for (size_t k = 0; k < kKernels.size(); ++k) {
+      std::string row = pad(kKernels[k], 22);
+      for (const auto& [tool, r] : ran) {
+        row += " " +
+               pad(std::to_string(r.kernel_run1[k]) + "/" + std::to_string(r.kernel_run2[k]), 11);
+      }
+      print_row(row);
+    }
   }
   std::filesystem::remove_all(setup.work_dir);
   return 0;
