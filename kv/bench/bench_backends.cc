@@ -52,6 +52,13 @@ class SyskitBackend final : public Backend {
       env_ = std::make_unique<DeviceEnv>(Env::Default(), DevicePrefixes(dir, config));
       options.env = env_.get();
     }
+    if (config.fast_tier_bytes > 0) {
+      options.tiering.fast_tier_bytes = config.fast_tier_bytes;
+      options.tiering.use_popularity = config.popularity;
+      options.tiering.pin_threshold = config.pin_threshold;
+      options.tiering.promotion = config.popularity;
+      options.popularity_tracker_keys = config.tracker_keys;
+    }
     SYSKIT_ASSIGN_OR_RETURN(db_, DB::Open(options, dir));
     return Status::OK();
   }
@@ -69,6 +76,10 @@ class SyskitBackend final : public Backend {
   std::string Stats() override {
     std::string stats;
     return db_->GetProperty("kv.stats", &stats) ? stats : "";
+  }
+  std::string TierStats() override {
+    std::string stats;
+    return db_->GetProperty("kv.tier-stats", &stats) ? stats : "";
   }
   void Close() override {
     db_.reset();

@@ -27,6 +27,12 @@ struct Config {
   // RocksDB only: db_paths = {dir/fast up to this many bytes, dir/slow}
   // (0 = one path). WAL and manifest stay in dir.
   uint64_t fast_path_bytes = 0;
+  // syskit only: the PrismDB two-tier store (kv::TieringOptions) with a fast
+  // tier of this many bytes in dir/fast (0 = one tier).
+  uint64_t fast_tier_bytes = 0;
+  bool popularity = true;  // false: the recency-only ablation
+  double pin_threshold = 0.7;
+  size_t tracker_keys = 0;  // CLOCK capacity (0 = the store's default)
 };
 
 // `placement` as absolute directory prefixes for DeviceEnv and the wrappers.
@@ -45,6 +51,8 @@ class Backend {
   virtual Result<int> Scan(std::string_view start, int count) = 0;
   // Engine statistics (stalls, compactions) for --print_stats; may be empty.
   virtual std::string Stats() { return ""; }
+  // The tiered store's "kv.tier-stats" line; empty for other stores.
+  virtual std::string TierStats() { return ""; }
   virtual void Close() = 0;
 };
 

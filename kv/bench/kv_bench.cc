@@ -380,17 +380,30 @@ struct Plan {
   std::string engine;
   std::vector<std::pair<std::string, size_t>> placement;  // subdir ("" = all), tier index
   bool dbpaths = false;
+  bool tiered = false;  // syskit's two-tier store (fast tier = first, slow = last)
+  bool popularity = true;
 };
 
-// "syskit", "rocksdb-qlc" (all files on tier qlc), "rocksdb-dbpaths" (RocksDB
+// "syskit" (with two or more tiers: the PrismDB store, fast tier on the
+// first, slow on the last), "syskit-nopop" (the same, placement by recency
+// only), "rocksdb-qlc" (all files on tier qlc), "rocksdb-dbpaths" (RocksDB
 // db_paths: fast path on the first tier up to its share, slow path on the
 // last; WAL and manifest on the first).
 Result<Plan> PlanBackend(const std::string& name, const std::vector<Tier>& tiers) {
   Plan plan;
   const size_t dash = name.find('-');
   plan.engine = name.substr(0, dash);
+  const std::string where = dash == std::string::npos ? "" : name.substr(dash + 1);
+  if (plan.engine == "syskit" && (where.empty() || where == "nopop") && tiers.size() >= 2) {
+    if (tiers.front().share <= 0)
+      return InvalidArgumentError(name + " needs --tiers=FAST:SHARE,SLOW");
+    plan.tiered = true;
+    plan.popularity = where.empty();
+    plan.placement = {{"fast", 0}, {"", tiers.size() - 1}};
+    return plan;
+  }
+  if (where == "nopop") return InvalidArgumentError(name + " needs --tiers=FAST:SHARE,SLOW");
   if (dash == std::string::npos) return plan;
-  const std::string where = name.substr(dash + 1);
   if (where == "dbpaths") {
     if (plan.engine != "rocksdb") return InvalidArgumentError(name + ": db_paths is RocksDB's");
     if (tiers.size() < 2 || tiers.front().share <= 0) {
@@ -407,6 +420,17 @@ Result<Plan> PlanBackend(const std::string& name, const std::vector<Tier>& tiers
     }
   }
   return InvalidArgumentError(name + ": no tier '" + where + "' in --tiers");
+}
+
+// The value of `name=` in a line of space-separated key=value fields ("" if absent).
+std::string FieldOf(const std::string& line, const std::string& name) {
+  const std::string needle = name + "=";
+  size_t at = line.rfind(' ' + needle) != std::string::npos
+                  ? line.rfind(' ' + needle) + 1
+                  : (line.rfind(needle, 0) == 0 ? 0 : std::string::npos);
+  if (at == std::string::npos) return "";
+  at += needle.size();
+  return line.substr(at, line.find(' ', at) - at);
 }
 
 // Per-backend device traffic: bytes and pages each way, read queueing, and
@@ -440,8 +464,9 @@ int Main(int argc, char** argv) {
   double cache_fraction = 0.1;
   bool print_stats = false;
   std::string compression = "none";
-  std::string tiers_flag, device_config;
+  std::string tiers_flag, device_config, csv_path;
   std::vector<std::string> property_files;
+  double pin_threshold = 0.7, tracker_fraction = 0.1;
   app->add_option("--benchmarks", benchmarks,
                   "comma-separated: fillseq, fillrandom, readrandom, ycsb_a..ycsb_f");
   app->add_option("--backends", backends, "comma-separated: syskit, rocksdb, leveldb");
@@ -474,6 +499,14 @@ int Main(int argc, char** argv) {
                   "data, for rocksdb-dbpaths); backends engine-<tier> put all files on one tier");
   app->add_option("--device_config", device_config,
                   "device config file ([name] sections; see syskit/kv/emulated_device.h)");
+  app->add_option("--pin_threshold", pin_threshold,
+                  "syskit tiered: share of tracked keys treated as popular (PrismDB's theta)")
+      ->check(CLI::Range(0.0, 1.0));
+  app->add_option("--tracker_fraction", tracker_fraction,
+                  "syskit tiered: keys the popularity CLOCK tracks, as a fraction of recordcount")
+      ->check(CLI::Range(0.0001, 1.0));
+  app->add_option("--csv", csv_path,
+                  "append one row per (backend, YCSB workload) to this CSV file (header when new)");
   app->add_flag("--print_stats", print_stats,
                 "print each backend's engine statistics after each YCSB workload (stderr)");
   if (auto exit_code = flags::Parse(*app, argc, argv)) return *exit_code;
@@ -605,6 +638,7 @@ int Main(int argc, char** argv) {
 
   std::map<std::string, std::map<std::string, double>> median;  // bench -> backend -> ops/s
   std::map<std::string, std::map<std::string, double>> read_p99;
+  std::map<std::string, std::map<std::string, double>> slow_written;  // bytes per op
   const Zipfian zipf(props.recordcount, props.zipfian_const);
   for (const std::string& name : usable) {
     const std::string dir = db_dir + "/" + name;
@@ -618,6 +652,12 @@ int Main(int argc, char** argv) {
     }
     config.fast_path_bytes =
         plan.dbpaths ? static_cast<uint64_t>(tiers[0].share * static_cast<double>(data_bytes)) : 0;
+    config.fast_tier_bytes =
+        plan.tiered ? static_cast<uint64_t>(tiers[0].share * static_cast<double>(data_bytes)) : 0;
+    config.popularity = plan.popularity;
+    config.pin_threshold = pin_threshold;
+    config.tracker_keys =
+        static_cast<size_t>(tracker_fraction * static_cast<double>(props.recordcount));
     Timer backend_timer;
     // Micro-benchmarks: each on a fresh database.
     for (const std::string& bench : bench_list) {
@@ -686,16 +726,56 @@ int Main(int argc, char** argv) {
       RunYcsb(backend.get(), w, props, props.operationcount / 10, threads, seed + 99, &inserted,
               zipf);
       std::vector<double> rates, p99s;
+      std::vector<DeviceStats> before;
+      for (const auto& device : devices) before.push_back(device->stats());
+      double measured_ops = 0;
       for (int trial = 0; trial < trials; ++trial) {
         RunResult r = RunYcsb(backend.get(), w, props, props.operationcount, threads, seed + trial,
                               &inserted, zipf);
         PrintResult(name, bench, trial, r);
         rates.push_back(r.ops / r.seconds);
+        measured_ops += r.ops;
         const int read_type = r.latency[kRead].count() > 0 ? kRead : kScan;
         p99s.push_back(r.latency[read_type].Percentile(99) / 1e3);
       }
       median[bench][name] = bench::Median(rates);
       read_p99[bench][name] = bench::Median(p99s);
+      // Device traffic of the measured trials, per operation and per tier.
+      std::string per_tier;
+      double slow_written_per_op = 0;
+      for (size_t i = 0; i < devices.size(); ++i) {
+        const DeviceStats after = devices[i]->stats();
+        const double written =
+            static_cast<double>(after.bytes_written - before[i].bytes_written) / measured_ops;
+        const double read =
+            static_cast<double>(after.bytes_read - before[i].bytes_read) / measured_ops;
+        char field[160];
+        std::snprintf(field, sizeof(field), " %s_written_per_op=%.1f %s_read_per_op=%.1f",
+                      devices[i]->spec().name.c_str(), written, devices[i]->spec().name.c_str(),
+                      read);
+        per_tier += field;
+        if (devices[i]->spec().name == tiers.back().spec.name) slow_written_per_op = written;
+      }
+      slow_written[bench][name] = slow_written_per_op;
+      const std::string tier_stats = backend->TierStats();
+      std::printf("tierio backend=%s benchmark=%s%s%s%s\n", name.c_str(), bench.c_str(),
+                  per_tier.c_str(), tier_stats.empty() ? "" : " ", tier_stats.c_str());
+      if (!csv_path.empty()) {
+        const bool fresh = !std::filesystem::exists(csv_path);
+        if (FILE* csv = std::fopen(csv_path.c_str(), "a")) {
+          if (fresh) {
+            std::fprintf(csv,
+                         "backend,benchmark,recordcount,zipfian_const,fast_share,pin_threshold,"
+                         "ops_per_sec,read_p99_us,fast_hit_ratio,slow_written_per_op\n");
+          }
+          std::fprintf(csv, "%s,%s,%" PRIu64 ",%.2f,%.3f,%.2f,%.0f,%.1f,%s,%.1f\n", name.c_str(),
+                       bench.c_str(), props.recordcount, props.zipfian_const,
+                       tiers.empty() ? 0.0 : tiers.front().share, pin_threshold,
+                       median[bench][name], read_p99[bench][name],
+                       FieldOf(tier_stats, "fast_hit_ratio").c_str(), slow_written_per_op);
+          std::fclose(csv);
+        }
+      }
       if (print_stats) {
         std::fprintf(stderr, "stats backend=%s after=%s\n%s\n", name.c_str(), bench.c_str(),
                      backend->Stats().c_str());
@@ -726,6 +806,10 @@ int Main(int argc, char** argv) {
                   median[bench][first] / median[bench][base]);
       if (read_p99[bench].count(first) && read_p99[bench][base] > 0) {
         std::printf(" read_p99_ratio=%.2f", read_p99[bench][first] / read_p99[bench][base]);
+      }
+      if (slow_written[bench].count(first) && slow_written[bench][first] > 0) {
+        std::printf(" slow_write_reduction=%.2f",
+                    slow_written[bench][base] / slow_written[bench][first]);
       }
       std::printf("\n");
     }

@@ -43,12 +43,18 @@ bool DBImpl::NeedsCompaction() const {
 void DBImpl::BackgroundThread() {
   std::unique_lock<std::mutex> lock(mu_);
   while (true) {
-    while (!shutting_down_ &&
-           (!bg_error_.ok() || (imm_ == nullptr && manual_ == nullptr && !NeedsCompaction()))) {
+    while (!shutting_down_ && (!bg_error_.ok() || (imm_ == nullptr && manual_ == nullptr &&
+                                                   ingest_ == nullptr && !NeedsCompaction()))) {
       if (manual_ != nullptr && !bg_error_.ok()) {
         manual_->status = bg_error_;
         manual_->done = true;
         manual_ = nullptr;
+        done_cv_.notify_all();
+      }
+      if (ingest_ != nullptr && !bg_error_.ok()) {
+        ingest_->status = bg_error_;
+        ingest_->done = true;
+        ingest_ = nullptr;
         done_cv_.notify_all();
       }
       bg_cv_.wait(lock);
@@ -57,6 +63,12 @@ void DBImpl::BackgroundThread() {
     Status s;
     if (imm_ != nullptr) {
       s = FlushImmutable(lock);
+    } else if (ingest_ != nullptr) {
+      IngestRequest* request = ingest_;
+      s = RunIngest(request, lock);
+      request->status = s;
+      request->done = true;
+      ingest_ = nullptr;
     } else if (manual_ != nullptr) {
       int last_level = 0;
       for (int level = 0; level < kNumLevels; ++level) {
@@ -87,6 +99,11 @@ void DBImpl::BackgroundThread() {
     manual_->status = FailedPreconditionError("database is closing");
     manual_->done = true;
     manual_ = nullptr;
+  }
+  if (ingest_ != nullptr) {
+    ingest_->status = FailedPreconditionError("database is closing");
+    ingest_->done = true;
+    ingest_ = nullptr;
   }
   done_cv_.notify_all();
 }

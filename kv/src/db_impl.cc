@@ -20,6 +20,7 @@
 #include <cstring>
 
 #include "format.h"
+#include "tiered_db.h"
 
 namespace syskit::kv {
 
@@ -37,6 +38,7 @@ Result<std::unique_ptr<DB>> DB::Open(const Options& options, const std::string& 
         "popularity_tracker_keys <= 2^32)");
   }
   if (path.empty()) return InvalidArgumentError("empty database path");
+  if (options.tiering.fast_tier_bytes > 0) return TieredDB::Open(options, path);
   auto db = std::make_unique<DBImpl>(options, path);
   SYSKIT_RETURN_IF_ERROR(db->Recover());
   return std::unique_ptr<DB>(std::move(db));
@@ -107,6 +109,7 @@ Status DBImpl::Recover() {
       if (edit.next_file_number) next_file = edit.next_file_number;
       if (edit.last_sequence) last_seq = edit.last_sequence;
       if (edit.log_number) log_num = edit.log_number;
+      if (edit.ingest_id) last_ingest_id_ = *edit.ingest_id;
       version = ApplyEdit(*version, edit, env_, dir_, cache_.get());
       return Status::OK();
     });
@@ -216,6 +219,7 @@ VersionEdit DBImpl::SnapshotEdit() const {
   snapshot.log_number = manifest_log_number_;
   snapshot.next_file_number = next_file_number_;
   snapshot.last_sequence = last_sequence_;
+  if (last_ingest_id_ > 0) snapshot.ingest_id = last_ingest_id_;
   for (int level = 0; level < kNumLevels; ++level) {
     for (const FilePtr& f : current_->files[level]) {
       snapshot.added.push_back({level, f->number, f->file_size, f->smallest, f->largest, f->tier});

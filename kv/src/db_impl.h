@@ -33,6 +33,9 @@ class Snapshot {
   const uint64_t sequence_;
 };
 
+// InvalidArgument for an empty or oversized key or an oversized value.
+Status ValidateBatch(const WriteBatch& batch, const Options& options);
+
 // Parses a WriteBatch encoding, calling fn(type, key, value) per operation.
 Status ForEachBatchOp(std::string_view rep,
                       const std::function<void(ValueType, std::string_view, std::string_view)>& fn);
@@ -51,6 +54,29 @@ class DBImpl final : public DB {
   Status Flush() override;
   Status CompactRange(std::string_view begin, std::string_view end) override;
   bool GetProperty(std::string_view name, std::string* value) override;
+
+  // For the tiered store (tiered_db.cc, db_ingest.cc). Ingest installs
+  // `entries` (internal keys in ascending order, at most one per user key,
+  // each newer than any version of its key already here) as new table files
+  // at the deepest level that neither they nor any level above overlap, and
+  // records `ingest_id` in the same manifest edit; it runs in the
+  // background thread and returns once the edit is durable.
+  using Entries = std::vector<std::pair<std::string, std::string>>;
+  Status Ingest(const Entries& entries, uint64_t ingest_id);
+  uint64_t last_ingest_id();
+  // A snapshot at `sequence` (the tiered store's own sequence, which may be
+  // ahead of this DB's), registered so compaction keeps what it sees.
+  const Snapshot* GetSnapshotAt(uint64_t sequence);
+  uint64_t last_sequence();
+  // False when no table's Bloom filter admits `user_key` (no data block read).
+  bool MayContain(std::string_view user_key);
+  // The key range and size of every table file (user keys).
+  struct TableRange {
+    std::string smallest, largest;
+    uint64_t bytes = 0;
+    int level = 0;
+  };
+  std::vector<TableRange> TableRanges();
 
  private:
   struct Writer;
@@ -126,7 +152,17 @@ class DBImpl final : public DB {
     bool done = false;
     Status status;
   };
-  ManualRequest* manual_ = nullptr;          // (mu_)
+  ManualRequest* manual_ = nullptr;  // (mu_)
+  struct IngestRequest {
+    const Entries* entries = nullptr;
+    uint64_t ingest_id = 0;
+    bool done = false;
+    Status status;
+  };
+  IngestRequest* ingest_ = nullptr;                   // (mu_)
+  uint64_t last_ingest_id_ = 0;                       // (mu_)
+  uint64_t ingested_files_ = 0, ingested_bytes_ = 0;  // (mu_)
+  Status RunIngest(IngestRequest* request, std::unique_lock<std::mutex>& lock);
   std::string compact_pointer_[kNumLevels];  // background thread only
   std::thread bg_thread_;
 

@@ -177,6 +177,12 @@ const Snapshot* DBImpl::GetSnapshot() {
   return new Snapshot(last_sequence_);  // owned by the caller until ReleaseSnapshot
 }
 
+const Snapshot* DBImpl::GetSnapshotAt(uint64_t sequence) {
+  std::lock_guard<std::mutex> guard(mu_);
+  snapshots_.insert(sequence);
+  return new Snapshot(sequence);
+}
+
 void DBImpl::ReleaseSnapshot(const Snapshot* snapshot) {
   {
     std::lock_guard<std::mutex> guard(mu_);

@@ -57,26 +57,30 @@ Status DB::Delete(const WriteOptions& options, std::string_view key) {
   return Write(options, &batch);
 }
 
+Status ValidateBatch(const WriteBatch& batch, const Options& options) {
+  Status bad;
+  Status parsed =
+      ForEachBatchOp(batch.rep(), [&](ValueType, std::string_view key, std::string_view value) {
+        if (!bad.ok()) return;
+        if (key.empty()) {
+          bad = InvalidArgumentError("empty key");
+        } else if (key.size() > options.max_key_bytes) {
+          bad = InvalidArgumentError("key of " + std::to_string(key.size()) +
+                                     " bytes exceeds the limit of " +
+                                     std::to_string(options.max_key_bytes) + " bytes");
+        } else if (value.size() > options.max_value_bytes) {
+          bad = InvalidArgumentError("value of " + std::to_string(value.size()) +
+                                     " bytes exceeds the limit of " +
+                                     std::to_string(options.max_value_bytes) + " bytes");
+        }
+      });
+  SYSKIT_RETURN_IF_ERROR(parsed);
+  return bad;
+}
+
 Status DBImpl::Write(const WriteOptions& options, WriteBatch* batch) {
   if (batch != nullptr) {
-    Status bad;
-    Status parsed =
-        ForEachBatchOp(batch->rep(), [&](ValueType, std::string_view key, std::string_view value) {
-          if (!bad.ok()) return;
-          if (key.empty()) {
-            bad = InvalidArgumentError("empty key");
-          } else if (key.size() > options_.max_key_bytes) {
-            bad = InvalidArgumentError("key of " + std::to_string(key.size()) +
-                                       " bytes exceeds the limit of " +
-                                       std::to_string(options_.max_key_bytes) + " bytes");
-          } else if (value.size() > options_.max_value_bytes) {
-            bad = InvalidArgumentError("value of " + std::to_string(value.size()) +
-                                       " bytes exceeds the limit of " +
-                                       std::to_string(options_.max_value_bytes) + " bytes");
-          }
-        });
-    SYSKIT_RETURN_IF_ERROR(parsed);
-    SYSKIT_RETURN_IF_ERROR(bad);
+    SYSKIT_RETURN_IF_ERROR(ValidateBatch(*batch, options_));
     if (batch->Count() == 0) return Status::OK();
   }
   Writer w;

@@ -105,6 +105,8 @@ class Table {
   // Checks the whole-file checksum and every block; appends what is wrong.
   void Verify(std::vector<TableDamage>* damage) const;
   uint64_t num_entries() const { return num_entries_; }
+  // False when the Bloom filter rules `user_key` out.
+  bool MayContain(std::string_view user_key) const;
   uint8_t tier() const { return tier_; }
   const std::string& path() const { return file_->path(); }
 
@@ -125,7 +127,6 @@ class Table {
     BlockHandle handle;
   };
   Table() = default;
-  bool MayContain(std::string_view user_key) const;
 
   std::unique_ptr<RandomAccessFile> file_;
   uint64_t file_number_ = 0;

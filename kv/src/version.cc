@@ -38,6 +38,10 @@ void VersionEdit::Encode(std::string* dst) const {
     PutVarint64(dst, 3);
     PutVarint64(dst, *last_sequence);
   }
+  if (ingest_id) {
+    PutVarint64(dst, 6);
+    PutVarint64(dst, *ingest_id);
+  }
   for (const auto& [level, number] : deleted) {
     PutVarint64(dst, 4);
     PutVarint64(dst, level);
@@ -62,8 +66,12 @@ Status VersionEdit::Decode(std::string_view in) {
       case 1:
       case 2:
       case 3:
+      case 6:
         if (!GetVarint64(&in, &a)) return CorruptionError("version edit: bad number");
-        (tag == 1 ? log_number : tag == 2 ? next_file_number : last_sequence) = a;
+        (tag == 1   ? log_number
+         : tag == 2 ? next_file_number
+         : tag == 3 ? last_sequence
+                    : ingest_id) = a;
         break;
       case 4:
         if (!GetVarint64(&in, &a) || !GetVarint64(&in, &b) || a >= kNumLevels) {

@@ -12,7 +12,8 @@
 // fields `varint tag | payload`: 1 log number, 2 next file number, 3 last
 // sequence (varints); 4 deleted file (varint level, varint number); 5 added
 // file (varint level, varint number, varint size, length-prefixed smallest
-// and largest internal keys, varint tier).
+// and largest internal keys, varint tier); 6 ingest id (varint: the last
+// batch installed by DBImpl::Ingest, for the tiered store's recovery).
 #pragma once
 
 #include <array>
@@ -63,7 +64,7 @@ struct NewFile {
 };
 
 struct VersionEdit {
-  std::optional<uint64_t> log_number, next_file_number, last_sequence;
+  std::optional<uint64_t> log_number, next_file_number, last_sequence, ingest_id;
   std::vector<std::pair<int, uint64_t>> deleted;
   std::vector<NewFile> added;
 

@@ -40,6 +40,30 @@ enum class CompressionType : uint8_t { kNone = 0, kSnappy = 1, kLz4 = 2, kZstd =
 Result<CompressionType> ParseCompressionType(std::string_view name);
 std::string_view CompressionTypeName(CompressionType type);
 
+// Part 2 (PrismDB, brief section 2; see tiering.h and README "Tiering"): a
+// two-tier store. Every write lands in a log-structured store on the fast
+// tier (segment files under `fast_dir`, an in-memory index of every key
+// there); the slow tier is the LSM in the DB directory. When the fast tier
+// passes migrate_start of fast_tier_bytes, a background thread demotes the
+// unpopular keys of the key range with the best cost-benefit score into the
+// slow tier until it is under migrate_stop; popular keys (2-bit CLOCK over
+// reads, pinning threshold) stay. On read-dominated workloads popular keys
+// read from the slow tier are promoted back.
+struct TieringOptions {
+  uint64_t fast_tier_bytes = 0;        // fast-tier capacity; 0 = one tier (plain LSM)
+  std::string fast_dir;                // "" = <path>/fast
+  bool use_popularity = true;          // false: the ablation, placement by recency only
+  double pin_threshold = 0.7;          // share of tracked keys treated as popular
+  double migrate_start = 0.98;         // fast-tier fill that starts a migration
+  double migrate_stop = 0.95;          // ... and where it stops
+  int sampled_ranges = 8;              // candidate key ranges scored per step (0 = all)
+  bool promotion = true;               // promote popular slow-tier keys on reads
+  double promotion_read_share = 0.95;  // reads/ops in the last window needed
+  uint64_t promotion_window = 10000;   // operations per window
+  uint64_t segment_bytes = 4 << 20;    // fast-tier segment file size
+  uint64_t seed = 1;                   // popularity draws
+};
+
 struct Options {
   Env* env = Env::Default();           // all file I/O goes through it
   bool create_if_missing = true;       // create the directory and DB if absent
@@ -72,6 +96,7 @@ struct Options {
   // Tier id stamped into table files and the manifest (part 2 maps tiers to
   // directories/devices; part 1 has one tier, 0, the DB directory).
   uint8_t tier = 0;
+  TieringOptions tiering;  // fast_tier_bytes > 0: PrismDB two-tier store
 };
 
 struct WriteOptions {
@@ -161,7 +186,8 @@ class DB {
   virtual Status CompactRange(std::string_view begin, std::string_view end) = 0;
   // Properties: "kv.stats" (text summary), "kv.num-files-at-level<N>",
   // "kv.sstables", "kv.approximate-memory-usage", "kv.block-cache-usage",
-  // "kv.stall-micros", "kv.last-sequence". False if unknown.
+  // "kv.stall-micros", "kv.last-sequence"; tiered stores also
+  // "kv.tier-stats" (one line of key=value fields). False if unknown.
   virtual bool GetProperty(std::string_view name, std::string* value) = 0;
 };
 
