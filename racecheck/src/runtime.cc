@@ -315,9 +315,15 @@ void MarkFound(State& state, uint32_t a, uint32_t b) {
   std::lock_guard<std::mutex> lock(state.pairs_mu);
   auto [it, inserted] = state.pairs.try_emplace(PairKey(a, b));
   if (inserted) {
+    // A pair carried from the trap file (not seen as a near miss in this
+    // run yet): its planned traps are spent too, as LeaveDangerous does for
+    // a registered pair, so the arriving thread does not sit out a planned
+    // delay after its report.
     it->second.a = a;
     it->second.b = b;
     it->second.status = PairStatus::kFound;
+    for (uint32_t site : {a, b})
+      state.info[site].planned_budget.store(0, std::memory_order_relaxed);
     return;
   }
   LeaveDangerous(state, it->second, PairStatus::kFound);
