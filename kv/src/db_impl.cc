@@ -38,7 +38,11 @@ Result<std::unique_ptr<DB>> DB::Open(const Options& options, const std::string& 
         "popularity_tracker_keys <= 2^32)");
   }
   if (path.empty()) return InvalidArgumentError("empty database path");
-  if (options.tiering.fast_tier_bytes > 0) return TieredDB::Open(options, path);
+  // A tiered store records its layout in TIERS, so that every later open
+  // (e.g. `syskit kv get`) sees both tiers.
+  if (options.tiering.fast_tier_bytes > 0 || options.env->FileExists(path + "/TIERS")) {
+    return TieredDB::Open(options, path);
+  }
   auto db = std::make_unique<DBImpl>(options, path);
   SYSKIT_RETURN_IF_ERROR(db->Recover());
   return std::unique_ptr<DB>(std::move(db));
@@ -131,7 +135,8 @@ Status DBImpl::Recover() {
     log_number = *log_num;
   } else {
     for (const std::string& name : *children) {
-      if (name != "LOCK") {
+      // TIERS and fast/ belong to a tiered store being created.
+      if (name != "LOCK" && name != "TIERS" && name != "fast") {
         return InvalidArgumentError(dir_ +
                                     ": not a syskit kv database (no CURRENT file) and the "
                                     "directory is not empty (found \"" +

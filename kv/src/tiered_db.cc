@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cinttypes>
 #include <cstdio>
+#include <cstdlib>
 
 #include "format.h"
 #include "syskit/core/random.h"
@@ -56,15 +57,57 @@ int PickMigrationRange(const std::vector<MigrationCandidate>& candidates) {
 TieredDB::TieredDB(const Options& options, std::string path)
     : options_(options), tiering_(options.tiering), path_(std::move(path)) {}
 
-Result<std::unique_ptr<DB>> TieredDB::Open(const Options& options, const std::string& path) {
-  const TieringOptions& t = options.tiering;
+Result<std::unique_ptr<DB>> TieredDB::Open(const Options& given, const std::string& path) {
+  Options options = given;
+  TieringOptions& t = options.tiering;
+  // TIERS: "fast_tier_bytes=N\nfast_dir=D\n", written when the store is
+  // created. A later open without tiering options takes it from there.
+  const std::string tiers_file = path + "/TIERS";
+  if (options.env->FileExists(tiers_file)) {
+    SYSKIT_ASSIGN_OR_RETURN(std::string text, ReadFileToString(options.env, tiers_file));
+    uint64_t recorded = 0;
+    std::string recorded_dir;
+    size_t at = 0;
+    while (at < text.size()) {
+      const size_t nl = text.find('\n', at);
+      if (nl == std::string::npos) return CorruptionError(tiers_file + ": truncated");
+      const std::string line = text.substr(at, nl - at);
+      at = nl + 1;
+      if (line.rfind("fast_tier_bytes=", 0) == 0) {
+        recorded = std::strtoull(line.c_str() + 16, nullptr, 10);
+      } else if (line.rfind("fast_dir=", 0) == 0) {
+        recorded_dir = line.substr(9);
+      } else {
+        return CorruptionError(tiers_file + ": unknown line '" + line + "'");
+      }
+    }
+    if (recorded == 0) return CorruptionError(tiers_file + ": no fast_tier_bytes");
+    if (t.fast_tier_bytes == 0) t.fast_tier_bytes = recorded;
+    if (t.fast_dir.empty()) t.fast_dir = recorded_dir;
+  } else if (t.fast_tier_bytes == 0) {
+    return InvalidArgumentError("tiering options without fast_tier_bytes");
+  }
   if (!(t.migrate_stop > 0 && t.migrate_stop < t.migrate_start && t.migrate_start <= 1) ||
       !(t.pin_threshold >= 0 && t.pin_threshold <= 1) || t.sampled_ranges < 0 ||
       !(t.promotion_read_share >= 0 && t.promotion_read_share <= 1) || t.promotion_window == 0 ||
-      t.fast_tier_bytes < 4 * std::max<uint64_t>(t.segment_bytes, 4096)) {
+      t.fast_tier_bytes < (64 << 10) || t.segment_bytes < 4096) {
     return InvalidArgumentError(
         "invalid tiering options (0 < migrate_stop < migrate_start <= 1, pin_threshold and "
-        "promotion_read_share in [0, 1], promotion_window > 0, fast_tier_bytes >= 4 segments)");
+        "promotion_read_share in [0, 1], promotion_window > 0, fast_tier_bytes >= 64 KiB, "
+        "segment_bytes >= 4096)");
+  }
+  // At least 16 segments, so reclaiming the oldest frees a small share.
+  t.segment_bytes = std::max<uint64_t>(4096, std::min(t.segment_bytes, t.fast_tier_bytes / 16));
+  if (!options.env->FileExists(tiers_file)) {
+    if (!options.create_if_missing && !options.env->FileExists(path)) {
+      return NotFoundError(path + ": no database (create_if_missing is false)");
+    }
+    // Written first, so no crash leaves a fast tier that a later open skips.
+    SYSKIT_RETURN_IF_ERROR(options.env->CreateDir(path));
+    SYSKIT_RETURN_IF_ERROR(WriteFileAtomically(
+        options.env,
+        "fast_tier_bytes=" + std::to_string(t.fast_tier_bytes) + "\nfast_dir=" + t.fast_dir + "\n",
+        tiers_file));
   }
   std::unique_ptr<TieredDB> db(new TieredDB(options, path));
   SYSKIT_RETURN_IF_ERROR(db->Recover());

@@ -74,6 +74,15 @@ TEST(KvCli, BadInputsGiveOneLineErrors) {
   EXPECT_NE(foreign.err.find("not a syskit kv database"), std::string::npos);
   auto bad_sync = RunCommand(Kv("serve --dir=" + dir.File("db") + " --sync=sometimes"));
   EXPECT_EQ(bad_sync.exit_code, 2);
+  for (const char* tiers : {"optane:zz,qlc", "optane,qlc", "optane:1M", "floppy:1M,qlc"}) {
+    auto bad_tiers =
+        RunCommand(Kv("serve --dir=" + dir.File("t") + " --port=0 --tiers=" + std::string(tiers)));
+    EXPECT_EQ(bad_tiers.exit_code, 2) << tiers << ": " << bad_tiers.err;
+    EXPECT_EQ(bad_tiers.err.rfind("syskit kv: error: --tiers", 0) == 0 ||
+                  bad_tiers.err.find("floppy") != std::string::npos,
+              true)
+        << bad_tiers.err;
+  }
 }
 
 TEST(KvCli, CheckReportsDamagedBlockAndKeyRange) {

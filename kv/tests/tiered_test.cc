@@ -149,6 +149,21 @@ TEST(Tiered, MatchesModelThroughMigrationsAndReopen) {
   }
 }
 
+// The layout is recorded in TIERS: an open without tiering options (e.g.
+// `syskit kv get`) still reads the fast tier.
+TEST(Tiered, PlainOpenFindsTheFastTier) {
+  testing::TempDir dir;
+  {
+    auto db = DB::Open(TieredOptions(), dir.path()).value();
+    ASSERT_TRUE(db->Put({}, "only-in-fast", "yes").ok());
+  }
+  auto db = DB::Open(Options(), dir.path()).value();
+  std::string value;
+  ASSERT_TRUE(db->Get({}, "only-in-fast", &value).ok());
+  EXPECT_EQ(value, "yes");
+  EXPECT_EQ(TierStat(db.get(), "fast_capacity"), 256u << 10);
+}
+
 TEST(Tiered, SnapshotSeesThePastAcrossDemotions) {
   testing::TempDir dir;
   auto db = DB::Open(TieredOptions(), dir.path()).value();

@@ -1,5 +1,6 @@
 // `syskit kv put|get|del|scan|stats|check|dump|serve --dir=D`: the kv store
 // from the command line, and its Redis-protocol server.
+#include <cctype>
 #include <csignal>
 #include <cstdio>
 #include <memory>
@@ -8,6 +9,7 @@
 #include "syskit/core/flags.h"
 #include "syskit/kv/check.h"
 #include "syskit/kv/db.h"
+#include "syskit/kv/emulated_device.h"
 #include "syskit/kv/resp_server.h"
 
 namespace syskit::kv::tools {
@@ -22,17 +24,91 @@ void HandleStopSignal(int) {
 
 Result<std::unique_ptr<DB>> OpenDb(const std::string& dir, bool create,
                                    CompressionType compression = CompressionType::kSnappy,
-                                   size_t tracker_keys = 0) {
+                                   size_t tracker_keys = 0, uint64_t fast_tier_bytes = 0,
+                                   Env* env = Env::Default()) {
   Options options;
+  options.env = env;
   options.create_if_missing = create;
   options.compression = compression;
   options.popularity_tracker_keys = tracker_keys;
+  options.tiering.fast_tier_bytes = fast_tier_bytes;
   return DB::Open(options, dir);
 }
 
+// --tiers=FAST:SIZE,SLOW: FAST and SLOW are device presets (optane, tlc, qlc)
+// whose cost is emulated, or "real" (the medium as it is); SIZE is the fast
+// tier's capacity in bytes with an optional K, M or G suffix.
+struct TierFlag {
+  uint64_t fast_bytes = 0;
+  std::unique_ptr<EmulatedDevice> fast, slow;  // null: "real"
+};
+
+Status ParseTierFlag(const std::string& flag, TierFlag* out) {
+  const size_t comma = flag.find(',');
+  const size_t colon = flag.find(':');
+  if (comma == std::string::npos || colon == std::string::npos || colon > comma) {
+    return InvalidArgumentError("--tiers: expected FAST:SIZE,SLOW (e.g. optane:256M,qlc), got '" +
+                                flag + "'");
+  }
+  const std::string size = flag.substr(colon + 1, comma - colon - 1);
+  size_t used = 0;
+  double number = 0;
+  try {
+    number = std::stod(size, &used);
+  } catch (...) {
+    used = 0;
+  }
+  double unit = 1;
+  if (used + 1 == size.size()) {
+    const char suffix = static_cast<char>(std::toupper(static_cast<unsigned char>(size.back())));
+    unit = suffix == 'K' ? 1024.0 : suffix == 'M' ? 1048576.0 : suffix == 'G' ? 1073741824.0 : 0;
+  } else if (used != size.size()) {
+    unit = 0;
+  }
+  if (used == 0 || unit == 0 || !(number > 0)) {
+    return InvalidArgumentError("--tiers: bad fast-tier size '" + size + "'");
+  }
+  out->fast_bytes = static_cast<uint64_t>(number * unit);
+  const std::string names[2] = {flag.substr(0, colon), flag.substr(comma + 1)};
+  std::unique_ptr<EmulatedDevice>* devices[2] = {&out->fast, &out->slow};
+  for (int i = 0; i < 2; ++i) {
+    if (names[i] == "real") continue;
+    SYSKIT_ASSIGN_OR_RETURN(DeviceSpec spec, DevicePreset(names[i]));
+    *devices[i] = std::make_unique<EmulatedDevice>(spec);
+  }
+  return Status::OK();
+}
+
 int RunServe(const std::string& dir, const std::string& bind, int port, const std::string& sync,
-             CompressionType compression, size_t tracker_keys, bool quiet) {
-  auto db = OpenDb(dir, true, compression, tracker_keys);
+             CompressionType compression, size_t tracker_keys, const std::string& tiers_flag,
+             bool quiet) {
+  TierFlag tiers;
+  std::unique_ptr<DeviceEnv> device_env;
+  Env* env = Env::Default();
+  if (!tiers_flag.empty()) {
+    if (Status s = ParseTierFlag(tiers_flag, &tiers); !s.ok()) {
+      return flags::ReportUsageError(kTool, s.message());
+    }
+    std::vector<std::pair<std::string, EmulatedDevice*>> prefixes;
+    if (tiers.fast != nullptr) prefixes.emplace_back(dir + "/fast", tiers.fast.get());
+    if (tiers.slow != nullptr) prefixes.emplace_back(dir, tiers.slow.get());
+    if (tiers.slow != nullptr && tiers.fast == nullptr) {
+      return flags::ReportUsageError(kTool,
+                                     "--tiers: an emulated slow tier needs an emulated fast "
+                                     "tier (the fast tier lives inside the directory)");
+    }
+    if (!prefixes.empty()) {
+      device_env = std::make_unique<DeviceEnv>(Env::Default(), prefixes);
+      env = device_env.get();
+    }
+    if (!quiet) {
+      for (const auto& [prefix, device] : prefixes) {
+        std::fprintf(stderr, "syskit kv: %s: EMULATED device %s\n", prefix.c_str(),
+                     device->spec().Describe().c_str());
+      }
+    }
+  }
+  auto db = OpenDb(dir, true, compression, tracker_keys, tiers.fast_bytes, env);
   if (!db.ok()) return flags::ReportError(kTool, db.status());
   ServerOptions options;
   options.bind = bind;
@@ -109,6 +185,11 @@ int KvMain(int argc, const char* const* argv) {
   serve->add_option("--sync", sync, "always: fsync the WAL before each reply; none: do not")
       ->check(CLI::IsMember({"always", "none"}));
   int64_t tracker_keys = 0;
+  std::string tiers_flag;
+  serve->add_option("--tiers", tiers_flag,
+                    "PrismDB two-tier store: FAST:SIZE,SLOW, e.g. optane:256M,qlc (devices "
+                    "optane, tlc, qlc are emulated; real = the medium as it is); INFO and "
+                    "`syskit kv stats` show per-tier bytes, hit ratio and clock histogram");
   serve
       ->add_option("--popularity_keys", tracker_keys,
                    "track the read popularity of up to N keys (2-bit CLOCK; INFO shows its "
@@ -121,7 +202,8 @@ int KvMain(int argc, const char* const* argv) {
   if (serve->parsed()) {
     auto codec = ParseCompressionType(compression);
     if (!codec.ok()) return flags::ReportUsageError(kTool, codec.status().message());
-    return RunServe(dir, bind, port, sync, *codec, static_cast<size_t>(tracker_keys), common.quiet);
+    return RunServe(dir, bind, port, sync, *codec, static_cast<size_t>(tracker_keys), tiers_flag,
+                    common.quiet);
   }
   if (check->parsed()) {
     auto report = CheckDatabase(Env::Default(), dir);
