@@ -487,7 +487,15 @@ void OnCallEnabled(State& state, const void* object, OpId op, bool is_write,
       for (int r = 0; r < object_state.recent_count; ++r) {
         const AccessRecord& record = object_state.recent[static_cast<size_t>(r)];
         if (record.thread == t.id || !(record.is_write || is_write)) continue;
-        if (options.window_us > 0 && now - record.time_us > options.window_us) continue;
+        if (options.window_us > 0 && now - record.time_us > options.window_us) {
+          // Outside delta: still a (deferred) near miss if the other thread
+          // has exited, within the wider exited window.
+          const int64_t exited_window = std::max(options.window_us, options.exited_window_us);
+          if (now - record.time_us > exited_window ||
+              !record.exited->load(std::memory_order_acquire)) {
+            continue;
+          }
+        }
         near[static_cast<size_t>(near_count++)] = record;
       }
       object_state.recent[static_cast<size_t>(object_state.recent_next)] = {
@@ -582,9 +590,9 @@ Status Start(const Options& options, const Contract& contract) {
   std::lock_guard<std::mutex> start_lock(g_start_mu);
   internal::MarkEnvironmentChecked();
   if (g_enabled.load()) return FailedPreconditionError("racecheck runtime already started");
-  if (options.delay_us < 0 || options.window_us < 0 || options.object_history < 1 ||
-      options.object_history > internal::kMaxObjectHistory || options.global_history < 1 ||
-      options.global_history > internal::kMaxRing) {
+  if (options.delay_us < 0 || options.window_us < 0 || options.exited_window_us < 0 ||
+      options.object_history < 1 || options.object_history > internal::kMaxObjectHistory ||
+      options.global_history < 1 || options.global_history > internal::kMaxRing) {
     return InvalidArgumentError(
         "racecheck options out of range (delay, window >= 0; object history 1..8; global "
         "history 1..64)");

@@ -101,6 +101,8 @@ Status StartFromEnvironment() {
   options.delay_us = delay_ms * 1000;
   options.random_max_delay_us = options.delay_us;
   SYSKIT_ASSIGN_OR_RETURN(options.window_us, EnvInt("RACECHECK_WINDOW_US", options.window_us));
+  SYSKIT_ASSIGN_OR_RETURN(options.exited_window_us,
+                          EnvInt("RACECHECK_EXITED_WINDOW_US", options.exited_window_us));
   SYSKIT_ASSIGN_OR_RETURN(int64_t seed, EnvInt("RACECHECK_SEED", 1));
   SYSKIT_ASSIGN_OR_RETURN(int64_t thread_hb, EnvInt("RACECHECK_THREAD_HB", 1));
   if (thread_hb != 0 && thread_hb != 1) {

