@@ -56,6 +56,18 @@ std::string KeyFor(uint64_t keynum, bool hashed = true) {
 class Zipfian {
  public:
   Zipfian(uint64_t n, double theta) : n_(n), theta_(theta) {
+    if (theta >= 1) {
+      // YCSB's generator (Gray et al.) needs theta < 1; beyond it, invert the
+      // exact CDF (n doubles) by binary search.
+      cdf_.resize(n);
+      double sum = 0;
+      for (uint64_t i = 0; i < n; ++i) {
+        sum += 1.0 / std::pow(static_cast<double>(i + 1), theta);
+        cdf_[i] = sum;
+      }
+      for (double& c : cdf_) c /= sum;
+      return;
+    }
     for (uint64_t i = 1; i <= n; ++i) zeta_n_ += 1.0 / std::pow(static_cast<double>(i), theta);
     const double zeta2 = 1 + 1.0 / std::pow(2.0, theta);
     alpha_ = 1.0 / (1.0 - theta);
@@ -63,6 +75,10 @@ class Zipfian {
   }
   uint64_t Next(Random& rng) const {
     const double u = rng.NextDouble();
+    if (!cdf_.empty()) {
+      const auto at = std::lower_bound(cdf_.begin(), cdf_.end(), u) - cdf_.begin();
+      return std::min(static_cast<uint64_t>(at), n_ - 1);
+    }
     const double uz = u * zeta_n_;
     if (uz < 1.0) return 0;
     if (uz < 1.0 + std::pow(0.5, theta_)) return 1;
@@ -73,6 +89,7 @@ class Zipfian {
  private:
   uint64_t n_;
   double theta_, zeta_n_ = 0, alpha_ = 0, eta_ = 0;
+  std::vector<double> cdf_;  // theta >= 1 only
 };
 
 struct Workload {
@@ -466,7 +483,7 @@ int Main(int argc, char** argv) {
   std::string compression = "none";
   std::string tiers_flag, device_config, csv_path;
   std::vector<std::string> property_files;
-  double pin_threshold = 0.7, tracker_fraction = 0.1;
+  double pin_threshold = 0.7, tracker_fraction = 0.1, warmup_fraction = 0.1;
   app->add_option("--benchmarks", benchmarks,
                   "comma-separated: fillseq, fillrandom, readrandom, ycsb_a..ycsb_f");
   app->add_option("--backends", backends, "comma-separated: syskit, rocksdb, leveldb");
@@ -505,6 +522,10 @@ int Main(int argc, char** argv) {
   app->add_option("--tracker_fraction", tracker_fraction,
                   "syskit tiered: keys the popularity CLOCK tracks, as a fraction of recordcount")
       ->check(CLI::Range(0.0001, 1.0));
+  app->add_option("--warmup_fraction", warmup_fraction,
+                  "unreported warm-up before each YCSB workload, as a fraction of operationcount "
+                  "(PrismDB's runs warm up for as long as they measure: 1)")
+      ->check(CLI::Range(0.0, 10.0));
   app->add_option("--csv", csv_path,
                   "append one row per (backend, YCSB workload) to this CSV file (header when new)");
   app->add_flag("--print_stats", print_stats,
@@ -572,9 +593,10 @@ int Main(int argc, char** argv) {
     }
   }
   if (props.recordcount < 2 || props.fieldcount < 1 || props.fieldlength < 1 ||
-      props.maxscanlength < 1 || props.zipfian_const <= 0 || props.zipfian_const >= 1) {
-    return flags::ReportUsageError(
-        "kv_bench", "recordcount >= 2, positive field sizes and 0 < zipfianconstant < 1 required");
+      props.maxscanlength < 1 || props.zipfian_const <= 0 || props.zipfian_const > 3) {
+    return flags::ReportUsageError("kv_bench",
+                                   "recordcount >= 2, positive field sizes and 0 < zipfianconstant "
+                                   "<= 3 required (uniform: requestdistribution=uniform)");
   }
   const auto workloads = CoreWorkloads();
   std::vector<std::string> bench_list = Split(benchmarks), backend_list = Split(backends);
@@ -622,12 +644,13 @@ int Main(int argc, char** argv) {
   std::snprintf(
       details, sizeof(details),
       "threads=%d trials=%d seed=%" PRIu64 " recordcount=%" PRIu64 " operationcount=%" PRIu64
-      " key_bytes=16 value_bytes=%zu zipfian_const=%.2f block_cache_bytes=%zu bloom_bits=%d "
+      " key_bytes=16 value_bytes=%zu zipfian_const=%.2f warmup_fraction=%.2f block_cache_bytes=%zu "
+      "bloom_bits=%d "
       "write_buffer_bytes=%zu compression=%s compression_ratio=%.2f sync=off db_dir=%s "
       "machine=shared",
       threads, trials, seed, props.recordcount, props.operationcount, value_size,
-      props.zipfian_const, config.block_cache_bytes, config.bloom_bits, config.write_buffer_bytes,
-      compression.c_str(), g_value_random_fraction, db_dir.c_str());
+      props.zipfian_const, warmup_fraction, config.block_cache_bytes, config.bloom_bits,
+      config.write_buffer_bytes, compression.c_str(), g_value_random_fraction, db_dir.c_str());
   bench::PrintHeader("kv_bench", details);
   for (const Tier& tier : tiers) {
     std::printf(
@@ -722,9 +745,12 @@ int Main(int argc, char** argv) {
       override_of("readmodifywriteproportion", &w.rmw);
       if (props.overrides.count("requestdistribution"))
         w.distribution = props.overrides["requestdistribution"];
-      // Warm-up: a tenth of the operations, not reported.
-      RunYcsb(backend.get(), w, props, props.operationcount / 10, threads, seed + 99, &inserted,
-              zipf);
+      // Warm-up (a tenth of the operations by default), not reported.
+      const auto warmup =
+          static_cast<uint64_t>(warmup_fraction * static_cast<double>(props.operationcount));
+      if (warmup > 0) {
+        RunYcsb(backend.get(), w, props, warmup, threads, seed + 99, &inserted, zipf);
+      }
       std::vector<double> rates, p99s;
       std::vector<DeviceStats> before;
       for (const auto& device : devices) before.push_back(device->stats());
@@ -764,12 +790,14 @@ int Main(int argc, char** argv) {
         const bool fresh = !std::filesystem::exists(csv_path);
         if (FILE* csv = std::fopen(csv_path.c_str(), "a")) {
           if (fresh) {
-            std::fprintf(csv,
-                         "backend,benchmark,recordcount,zipfian_const,fast_share,pin_threshold,"
-                         "ops_per_sec,read_p99_us,fast_hit_ratio,slow_written_per_op\n");
+            std::fprintf(
+                csv,
+                "backend,benchmark,recordcount,zipfian_const(0=uniform),fast_share,pin_threshold,"
+                "ops_per_sec,read_p99_us,fast_hit_ratio,slow_written_per_op\n");
           }
           std::fprintf(csv, "%s,%s,%" PRIu64 ",%.2f,%.3f,%.2f,%.0f,%.1f,%s,%.1f\n", name.c_str(),
-                       bench.c_str(), props.recordcount, props.zipfian_const,
+                       bench.c_str(), props.recordcount,
+                       w.distribution == "uniform" ? 0.0 : props.zipfian_const,
                        tiers.empty() ? 0.0 : tiers.front().share, pin_threshold,
                        median[bench][name], read_p99[bench][name],
                        FieldOf(tier_stats, "fast_hit_ratio").c_str(), slow_written_per_op);

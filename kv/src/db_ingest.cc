@@ -71,8 +71,14 @@ Status DBImpl::RunIngest(IngestRequest* request, std::unique_lock<std::mutex>& l
     }
     last_sequence_ = std::max(last_sequence_, max_seq);
   }
-  SYSKIT_RETURN_IF_ERROR(LogAndApply(&edit, lock));
+  // Set first: a manifest rollover inside LogAndApply snapshots it.
+  const uint64_t previous_id = last_ingest_id_;
   last_ingest_id_ = request->ingest_id;
+  Status s = LogAndApply(&edit, lock);
+  if (!s.ok()) {
+    last_ingest_id_ = previous_id;
+    return s;
+  }
   for (const NewFile& f : edit.added) {
     ++ingested_files_;
     ingested_bytes_ += f.file_size;

@@ -19,9 +19,12 @@ constexpr uint8_t kPromotedRecord = 3;
 constexpr uint32_t kEntryOverhead = 24;
 
 bool ParseSegmentName(const std::string& name, uint64_t* number) {
-  if (name.size() != 11 || name.compare(6, 5, ".fseg") != 0) return false;
+  // At least six digits ("%06" widens past 999999), then ".fseg".
+  if (name.size() < 11 || name.size() > 25 || name.compare(name.size() - 5, 5, ".fseg") != 0) {
+    return false;
+  }
   uint64_t n = 0;
-  for (size_t i = 0; i < 6; ++i) {
+  for (size_t i = 0; i + 5 < name.size(); ++i) {
     if (name[i] < '0' || name[i] > '9') return false;
     n = n * 10 + static_cast<uint64_t>(name[i] - '0');
   }
@@ -30,11 +33,6 @@ bool ParseSegmentName(const std::string& name, uint64_t* number) {
 }
 
 }  // namespace
-
-FastStore::Segment::~Segment() {
-  file.reset();
-  if (obsolete.load()) env->DeleteFile(path).IgnoreError();
-}
 
 FastStore::FastStore(Env* env, std::string dir, uint64_t segment_bytes)
     : env_(env), dir_(std::move(dir)), segment_bytes_(std::max<uint64_t>(segment_bytes, 4096)) {}
@@ -98,8 +96,13 @@ Status FastStore::Recover(uint64_t completed_ingest) {
         keys.emplace_back(std::string(key), DecodeFixed64(body.data()));
         body.remove_prefix(8);
       }
-      // Only demotions the slow tier installed took the keys out.
-      if (ingest_id <= completed_ingest) Erase(keys);
+      // Only demotions the slow tier installed took the keys out; a later
+      // one is rolled forward by the caller (pending()).
+      if (ingest_id <= completed_ingest) {
+        Erase(keys);
+      } else {
+        pending_.push_back({ingest_id, std::move(keys)});
+      }
       return Status::OK();
     });
     if (!read.ok()) return read.status();
@@ -169,6 +172,16 @@ Status FastStore::NewHead() {
 }
 
 Status FastStore::AppendRecord(const std::string& payload, uint64_t* offset, SegmentPtr* segment) {
+  // After a failed append the head's tail is unknown: refuse further appends
+  // (the store is then read-only until reopened, which drops the torn tail).
+  SYSKIT_RETURN_IF_ERROR(append_error_);
+  Status s = AppendRecordUnchecked(payload, offset, segment);
+  if (!s.ok()) append_error_ = s;
+  return s;
+}
+
+Status FastStore::AppendRecordUnchecked(const std::string& payload, uint64_t* offset,
+                                        SegmentPtr* segment) {
   if (head_writer_->size() > 0 && head_writer_->size() + payload.size() > segment_bytes_) {
     SYSKIT_RETURN_IF_ERROR(NewHead());
   }
@@ -223,7 +236,10 @@ Status FastStore::AppendDemotion(uint64_t ingest_id,
   return head_writer_->Sync();
 }
 
-Status FastStore::Sync() { return head_writer_->Sync(); }
+Status FastStore::Sync() {
+  if (head_writer_ == nullptr) return Status::OK();  // Recover failed or did not run
+  return head_writer_->Sync();
+}
 
 Status FastStore::ReadValue(const Location& loc, std::string* value) const {
   std::string record(loc.record_size, '\0');
@@ -357,10 +373,22 @@ Status FastStore::ReclaimOldest(uint64_t* freed, uint64_t* copied) {
     segment_live_.erase(oldest->number);
     segment_size_.erase(oldest->number);
   }
-  oldest->obsolete.store(true);
+  // Unlinked now (readers holding the segment keep reading through their
+  // open descriptor) and the directory synced, so segments disappear from
+  // disk strictly oldest first, which recovery's replay rule relies on.
+  SYSKIT_RETURN_IF_ERROR(env_->DeleteFile(oldest->path));
+  SYSKIT_RETURN_IF_ERROR(env_->SyncDir(dir_));
   file_bytes_ -= size;
   *freed = size;
   return Status::OK();
+}
+
+bool FastStore::Find(std::string_view key, Location* loc) const {
+  std::shared_lock<std::shared_mutex> lock(mu_);
+  auto it = index_.find(key);
+  if (it == index_.end()) return false;
+  *loc = it->second;
+  return true;
 }
 
 size_t FastStore::num_keys() const {

@@ -12,14 +12,17 @@
 // The index maps each key to its newest record (a value or a tombstone, which
 // hides the slow tier's versions). Segments are reclaimed oldest first: the
 // oldest segment's still-indexed entries are re-appended at the head (same
-// sequence) and the file is deleted. Because reclamation is strictly oldest
-// first, a dropped record can never let an older one resurface.
+// sequence), the head synced, and the file unlinked with its directory
+// synced. Because files leave the disk strictly oldest first, a dropped
+// record can never let an older one resurface.
 //
 // Recovery replays the segments in order: a write record sets a key when its
 // sequence is at least the indexed one; a demotion record erases the listed
 // (key, sequence) pairs if its ingest id is one the slow tier's manifest has
-// recorded (DBImpl::last_ingest_id), and is ignored otherwise (the demotion
-// never happened).
+// recorded (DBImpl::last_ingest_id); a later one is pending (the ingest did
+// not finish) and the tiered store finishes it at open, under the same id,
+// before starting new demotions, so ids stay contiguous and "recorded" means
+// exactly "id <= the manifest's last ingest id".
 #pragma once
 
 #include <atomic>
@@ -44,9 +47,7 @@ class FastStore {
     uint64_t number = 0;
     std::string path;
     Env* env = nullptr;
-    std::unique_ptr<RandomAccessFile> file;
-    std::atomic<bool> obsolete{false};
-    ~Segment();  // deletes the file once obsolete and unreferenced
+    std::unique_ptr<RandomAccessFile> file;  // stays readable after the file is unlinked
   };
   using SegmentPtr = std::shared_ptr<Segment>;
 
@@ -71,6 +72,16 @@ class FastStore {
   Status Recover(uint64_t completed_ingest);
   uint64_t max_sequence() const { return recovered_max_seq_; }
   uint64_t max_ingest_id() const { return recovered_max_ingest_; }
+  // Demotion records whose ingest the slow tier never recorded (a crash or
+  // an error between the record and the manifest edit), oldest first: the
+  // caller must finish them (same ingest id) before any new demotion.
+  struct PendingDemotion {
+    uint64_t ingest_id = 0;
+    std::vector<std::pair<std::string, uint64_t>> keys;
+  };
+  const std::vector<PendingDemotion>& pending() const { return pending_; }
+  // The index entry of `key`; false when not indexed.
+  bool Find(std::string_view key, Location* loc) const;
 
   // Appends `rep` (a WriteBatch encoding whose sequence is set) and indexes
   // its operations. Callers of the Append* and Sync calls hold
@@ -114,6 +125,7 @@ class FastStore {
   Status IndexWrites(const SegmentPtr& segment, uint64_t offset, std::string_view payload,
                      bool recovering);
   Status AppendRecord(const std::string& payload, uint64_t* offset, SegmentPtr* segment);
+  Status AppendRecordUnchecked(const std::string& payload, uint64_t* offset, SegmentPtr* segment);
   Status NewHead();
   std::string SegmentName(uint64_t number) const;
 
@@ -131,6 +143,8 @@ class FastStore {
   std::map<uint64_t, uint64_t> segment_size_;  // (mu_) file bytes per segment
   std::atomic<uint64_t> file_bytes_{0}, live_bytes_{0};
   uint64_t recovered_max_seq_ = 0, recovered_max_ingest_ = 0;
+  std::vector<PendingDemotion> pending_;
+  Status append_error_;  // (write_mu_) set by a failed append
 };
 
 }  // namespace syskit::kv

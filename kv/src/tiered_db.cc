@@ -6,6 +6,7 @@
 #include <cinttypes>
 #include <cstdio>
 #include <cstdlib>
+#include <thread>
 
 #include "format.h"
 #include "syskit/core/random.h"
@@ -55,7 +56,10 @@ int PickMigrationRange(const std::vector<MigrationCandidate>& candidates) {
 }
 
 TieredDB::TieredDB(const Options& options, std::string path)
-    : options_(options), tiering_(options.tiering), path_(std::move(path)) {}
+    : options_(options),
+      tiering_(options.tiering),
+      path_(std::move(path)),
+      range_rng_(options.tiering.seed, uint64_t{1} << 20) {}
 
 Result<std::unique_ptr<DB>> TieredDB::Open(const Options& given, const std::string& path) {
   Options options = given;
@@ -82,8 +86,15 @@ Result<std::unique_ptr<DB>> TieredDB::Open(const Options& given, const std::stri
       }
     }
     if (recorded == 0) return CorruptionError(tiers_file + ": no fast_tier_bytes");
+    // The capacity may change between opens; the fast tier's place may not
+    // (its segments would be left behind).
     if (t.fast_tier_bytes == 0) t.fast_tier_bytes = recorded;
     if (t.fast_dir.empty()) t.fast_dir = recorded_dir;
+    if (t.fast_dir != recorded_dir) {
+      return InvalidArgumentError(path + ": the fast tier is in '" +
+                                  (recorded_dir.empty() ? path + "/fast" : recorded_dir) +
+                                  "' (TIERS), not '" + t.fast_dir + "'");
+    }
   } else if (t.fast_tier_bytes == 0) {
     return InvalidArgumentError("tiering options without fast_tier_bytes");
   }
@@ -98,17 +109,6 @@ Result<std::unique_ptr<DB>> TieredDB::Open(const Options& given, const std::stri
   }
   // At least 16 segments, so reclaiming the oldest frees a small share.
   t.segment_bytes = std::max<uint64_t>(4096, std::min(t.segment_bytes, t.fast_tier_bytes / 16));
-  if (!options.env->FileExists(tiers_file)) {
-    if (!options.create_if_missing && !options.env->FileExists(path)) {
-      return NotFoundError(path + ": no database (create_if_missing is false)");
-    }
-    // Written first, so no crash leaves a fast tier that a later open skips.
-    SYSKIT_RETURN_IF_ERROR(options.env->CreateDir(path));
-    SYSKIT_RETURN_IF_ERROR(WriteFileAtomically(
-        options.env,
-        "fast_tier_bytes=" + std::to_string(t.fast_tier_bytes) + "\nfast_dir=" + t.fast_dir + "\n",
-        tiers_file));
-  }
   std::unique_ptr<TieredDB> db(new TieredDB(options, path));
   SYSKIT_RETURN_IF_ERROR(db->Recover());
   return std::unique_ptr<DB>(std::move(db));
@@ -120,11 +120,38 @@ Status TieredDB::Recover() {
   slow.popularity_tracker_keys = 0;  // this class tracks reads across both tiers
   slow.tier = 1;
   slow_ = std::make_unique<DBImpl>(slow, path_);
-  SYSKIT_RETURN_IF_ERROR(slow_->Recover());
+  SYSKIT_RETURN_IF_ERROR(slow_->Recover());  // takes the LOCK
+  // TIERS (see Open) is written before the fast tier holds anything, under
+  // the lock, so no crash leaves fast-tier data that a later open skips.
+  const std::string tiers_file = path_ + "/TIERS";
+  if (!options_.env->FileExists(tiers_file)) {
+    SYSKIT_RETURN_IF_ERROR(
+        WriteFileAtomically(options_.env,
+                            "fast_tier_bytes=" + std::to_string(tiering_.fast_tier_bytes) +
+                                "\nfast_dir=" + tiering_.fast_dir + "\n",
+                            tiers_file));
+  }
   const std::string fast_dir = tiering_.fast_dir.empty() ? path_ + "/fast" : tiering_.fast_dir;
   fast_ = std::make_unique<FastStore>(options_.env, fast_dir, tiering_.segment_bytes);
   SYSKIT_RETURN_IF_ERROR(fast_->Recover(slow_->last_ingest_id()));
   last_sequence_ = std::max(fast_->max_sequence(), slow_->last_sequence());
+  // Finish the demotions a crash cut short, under their own ids, so the
+  // slow tier's last ingest id keeps meaning "every id up to it is done".
+  for (const FastStore::PendingDemotion& pending : fast_->pending()) {
+    if (pending.ingest_id != slow_->last_ingest_id() + 1) {
+      return CorruptionError(fast_dir + ": demotion record " + std::to_string(pending.ingest_id) +
+                             " does not follow the slow tier's last ingest " +
+                             std::to_string(slow_->last_ingest_id()));
+    }
+    std::vector<std::pair<std::string, FastStore::Location>> demote;
+    for (const auto& [key, sequence] : pending.keys) {
+      FastStore::Location loc;
+      if (fast_->Find(key, &loc) && loc.sequence == sequence) demote.emplace_back(key, loc);
+    }
+    uint64_t freed = 0;
+    SYSKIT_RETURN_IF_ERROR(Demote(demote, pending.ingest_id, false, &freed));
+    ++rolled_forward_;
+  }
   next_ingest_id_ = std::max(fast_->max_ingest_id(), slow_->last_ingest_id()) + 1;
   if (tiering_.use_popularity) {
     const size_t keys = options_.popularity_tracker_keys > 0
@@ -156,19 +183,27 @@ Status TieredDB::Write(const WriteOptions& options, WriteBatch* batch) {
   if (batch == nullptr) return Status::OK();
   SYSKIT_RETURN_IF_ERROR(ValidateBatch(*batch, options_));
   if (batch->Count() == 0) return Status::OK();
-  CountOp(false);
   const uint64_t capacity = tiering_.fast_tier_bytes;
+  if (batch->ApproximateSize() > capacity / 8) {
+    return InvalidArgumentError("write batch of " + std::to_string(batch->ApproximateSize()) +
+                                " bytes exceeds an eighth of the fast tier (" +
+                                std::to_string(capacity) + " bytes)");
+  }
+  CountOp(false);
   {
     std::unique_lock<std::mutex> lock(mu_);
     if (fast_->file_bytes() + batch->ApproximateSize() >= capacity) {
-      // The fast tier is full: wait for the migration thread.
+      // The fast tier is full: wait for the migration thread, which keeps
+      // going while a writer waits.
       const uint64_t start = NowMicros();
       ++stalls_;
+      ++waiting_writers_;
       migrate_cv_.notify_all();
       room_cv_.wait(lock, [&] {
         return shutting_down_ || !bg_error_.ok() ||
                fast_->file_bytes() + batch->ApproximateSize() < capacity;
       });
+      --waiting_writers_;
       stall_micros_ += NowMicros() - start;
     }
     if (!bg_error_.ok()) return bg_error_;
@@ -279,7 +314,12 @@ void TieredDB::MaybePromote(std::string_view key, const std::string& value, uint
     // A demotion finished since the slow-tier read: the value read may be
     // older than one demoted meanwhile, so do not copy it up.
     if (demotion_epoch_.load(std::memory_order_acquire) != epoch) return;
-    if (!fast_->AppendIfAbsent(key, value, last_sequence_ + 1).ok()) return;
+    Status s = fast_->AppendIfAbsent(key, value, last_sequence_ + 1);
+    if (!s.ok()) {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (bg_error_.ok()) bg_error_ = s;  // the fast tier stops taking writes
+      return;
+    }
     ++last_sequence_;
   }
   ++promotions_;
@@ -296,17 +336,21 @@ void TieredDB::MigrationThread() {
   const auto stop = static_cast<uint64_t>(tiering_.migrate_stop * static_cast<double>(capacity));
   std::unique_lock<std::mutex> lock(mu_);
   while (true) {
-    migrate_cv_.wait(
-        lock, [&] { return shutting_down_ || (bg_error_.ok() && fast_->file_bytes() >= start); });
+    migrate_cv_.wait(lock, [&] {
+      return shutting_down_ ||
+             (bg_error_.ok() && (fast_->file_bytes() >= start || waiting_writers_ > 0));
+    });
     if (shutting_down_) break;
     ++migrations_;
     lock.unlock();
     Status s;
     size_t idle_steps = 0;  // steps in a row that freed nothing
-    while (s.ok() && fast_->file_bytes() > stop && idle_steps <= fast_->num_segments()) {
+    while (s.ok() && idle_steps <= fast_->num_segments()) {
       {
         std::lock_guard<std::mutex> guard(mu_);
         if (shutting_down_) break;
+        // Down to migrate_stop, and on while a writer still waits for room.
+        if (fast_->file_bytes() <= stop && waiting_writers_ == 0) break;
       }
       bool progressed = false;
       const uint64_t live = fast_->live_bytes();
@@ -326,6 +370,9 @@ void TieredDB::MigrationThread() {
       room_cv_.notify_all();
       idle_steps = progressed ? 0 : idle_steps + 1;
     }
+    // Nothing could move although a writer waits (e.g. every key pinned and
+    // under the stop mark): do not spin; try again shortly.
+    if (idle_steps > 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
     lock.lock();
     if (!s.ok() && bg_error_.ok()) bg_error_ = s;
     room_cv_.notify_all();
@@ -348,7 +395,7 @@ Status TieredDB::DemoteOneRange(bool allow_forced, uint64_t* freed_live) {
   if (bounds.empty()) bounds.emplace_back();
   std::vector<size_t> picked(bounds.size());
   for (size_t i = 0; i < picked.size(); ++i) picked[i] = i;
-  static thread_local Random rng(tiering_.seed, 1u << 20);
+  Random& rng = range_rng_;
   if (tiering_.sampled_ranges > 0 && picked.size() > static_cast<size_t>(tiering_.sampled_ranges)) {
     for (size_t i = 0; i < static_cast<size_t>(tiering_.sampled_ranges); ++i) {
       std::swap(picked[i], picked[i + rng.Uniform(picked.size() - i)]);
@@ -412,14 +459,32 @@ Status TieredDB::DemoteOneRange(bool allow_forced, uint64_t* freed_live) {
   }
   Scored& chosen = scored[static_cast<size_t>(best)];
   pinned_kept_ += chosen.keep.size();
+  // One demotion moves at most what brings the tier under migrate_stop (and
+  // at least a few table files' worth), as a key-ordered prefix of the range:
+  // a range as wide as the key space must not go down, or into memory, whole.
+  const auto stop =
+      static_cast<uint64_t>(tiering_.migrate_stop * static_cast<double>(tiering_.fast_tier_bytes));
+  const uint64_t file = fast_->file_bytes();
+  const uint64_t budget = std::max<uint64_t>(file > stop ? file - stop : 0,
+                                             4 * static_cast<uint64_t>(options_.target_file_size));
+  uint64_t taken = 0;
+  size_t count = 0;
+  while (count < chosen.demote.size() && taken < budget)
+    taken += chosen.demote[count++].second.charge;
+  chosen.demote.resize(count);
+  return Demote(chosen.demote, next_ingest_id_++, true, freed_live);
+}
+
+Status TieredDB::Demote(const std::vector<std::pair<std::string, FastStore::Location>>& demote,
+                        uint64_t id, bool write_record, uint64_t* freed_live) {
   DBImpl::Entries entries;
   std::vector<std::pair<std::string, uint64_t>> keys;
-  uint64_t bytes = 0;
-  for (const auto& [key, loc] : chosen.demote) {
+  uint64_t bytes = 0, clean = 0;
+  for (const auto& [key, loc] : demote) {
     keys.emplace_back(key, loc.sequence);
     *freed_live += loc.charge;
     if (loc.clean) {
-      ++dropped_clean_;
+      ++clean;
       continue;
     }
     std::string ikey;
@@ -429,9 +494,8 @@ Status TieredDB::DemoteOneRange(bool allow_forced, uint64_t* freed_live) {
     bytes += ikey.size() + value.size();
     entries.emplace_back(std::move(ikey), std::move(value));
   }
-  if (keys.empty()) return Status::OK();
-  const uint64_t id = next_ingest_id_++;
-  {
+  if (keys.empty() && write_record) return Status::OK();
+  if (write_record) {
     // Everything written before the demotion record must be durable first:
     // a recovered log can then never hold an older version of a demoted key
     // without the record that took it out.
@@ -440,11 +504,17 @@ Status TieredDB::DemoteOneRange(bool allow_forced, uint64_t* freed_live) {
     SYSKIT_RETURN_IF_ERROR(fast_->AppendDemotion(id, keys));
   }
   SYSKIT_RETURN_IF_ERROR(slow_->Ingest(entries, id));
-  fast_->Erase(keys);
-  demotion_epoch_.fetch_add(1, std::memory_order_release);
+  {
+    // Under the write lock, epoch first: a promotion that read the slow tier
+    // before this ingest sees the new epoch and gives up (MaybePromote).
+    std::lock_guard<std::mutex> guard(fast_->write_mutex());
+    demotion_epoch_.fetch_add(1, std::memory_order_release);
+    fast_->Erase(keys);
+  }
   ++demotions_;
   demoted_keys_ += entries.size();
   demoted_bytes_ += bytes;
+  dropped_clean_ += clean;
   return Status::OK();
 }
 
@@ -501,23 +571,29 @@ std::string TieredDB::TierStats() {
       " fast_hit_ratio=%.4f misses=%" PRIu64 " promotions=%" PRIu64 " migrations=%" PRIu64
       " demotions=%" PRIu64 " demoted_keys=%" PRIu64 " demoted_bytes=%" PRIu64
       " dropped_clean=%" PRIu64 " pinned_kept=%" PRIu64 " forced_demotions=%" PRIu64
-      " reclaims=%" PRIu64 " reclaim_copied_bytes=%" PRIu64 " stalls=%" PRIu64
-      " stall_micros=%" PRIu64 " popularity=%s clock_histogram=%" PRIu64 ",%" PRIu64 ",%" PRIu64
-      ",%" PRIu64,
+      " reclaims=%" PRIu64 " reclaim_copied_bytes=%" PRIu64 " rolled_forward=%" PRIu64
+      " stalls=%" PRIu64 " stall_micros=%" PRIu64 " popularity=%s clock_histogram=%" PRIu64
+      ",%" PRIu64 ",%" PRIu64 ",%" PRIu64,
       tiering_.fast_tier_bytes, fast_->file_bytes(), fast_->live_bytes(), fast_->num_keys(),
       fast_->num_segments(), fast, slow,
       fast + slow > 0 ? static_cast<double>(fast) / static_cast<double>(fast + slow) : 0.0,
       misses_.load(), promotions_.load(), migrations_.load(), demotions_.load(),
       demoted_keys_.load(), demoted_bytes_.load(), dropped_clean_.load(), pinned_kept_.load(),
-      forced_demotions_.load(), reclaims_.load(), reclaim_copied_bytes_.load(), stalls_.load(),
-      stall_micros_.load(), tracker_ != nullptr ? "on" : "off", histogram[0], histogram[1],
-      histogram[2], histogram[3]);
+      forced_demotions_.load(), reclaims_.load(), reclaim_copied_bytes_.load(),
+      rolled_forward_.load(), stalls_.load(), stall_micros_.load(),
+      tracker_ != nullptr ? "on" : "off", histogram[0], histogram[1], histogram[2], histogram[3]);
   return line;
 }
 
 bool TieredDB::GetProperty(std::string_view name, std::string* value) {
   if (name == "kv.tier-stats") {
     *value = TierStats();
+    return true;
+  }
+  if (name == "kv.stall-micros") {
+    std::string slow;
+    slow_->GetProperty(name, &slow);
+    *value = std::to_string(stall_micros_.load() + std::strtoull(slow.c_str(), nullptr, 10));
     return true;
   }
   if (name == "kv.last-sequence") {

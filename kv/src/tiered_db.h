@@ -24,6 +24,7 @@
 
 #include "db_impl.h"
 #include "fast_store.h"
+#include "syskit/core/random.h"
 #include "syskit/kv/db.h"
 #include "syskit/kv/popularity.h"
 #include "syskit/kv/tiering.h"
@@ -52,6 +53,10 @@ class TieredDB final : public DB {
   // allow_forced, a range of popular keys only is demoted when no range has
   // unpopular ones (pinning capped by capacity).
   Status DemoteOneRange(bool allow_forced, uint64_t* freed_live);
+  // Demotes `demote` under ingest id `id`: the demotion record (unless it is
+  // being rolled forward from one), the slow-tier ingest, the index erase.
+  Status Demote(const std::vector<std::pair<std::string, FastStore::Location>>& demote, uint64_t id,
+                bool write_record, uint64_t* freed_live);
   std::array<double, 4> CurrentPinProbabilities();
   bool Popular(std::string_view key, const std::array<double, 4>& probabilities);
   void CountOp(bool read);
@@ -72,6 +77,8 @@ class TieredDB final : public DB {
   std::condition_variable migrate_cv_;  // wakes the migration thread
   std::condition_variable room_cv_;     // wakes writers waiting for fast-tier room
   bool shutting_down_ = false;          // (mu_)
+  int waiting_writers_ = 0;             // (mu_) writers waiting for room
+  Random range_rng_;                    // migration thread: candidate sampling
   Status bg_error_;                     // (mu_)
   std::thread migration_thread_;
 
@@ -87,6 +94,7 @@ class TieredDB final : public DB {
   std::atomic<uint64_t> migrations_{0}, demotions_{0}, demoted_keys_{0}, demoted_bytes_{0};
   std::atomic<uint64_t> dropped_clean_{0}, pinned_kept_{0}, forced_demotions_{0};
   std::atomic<uint64_t> reclaims_{0}, reclaim_copied_bytes_{0};
+  std::atomic<uint64_t> rolled_forward_{0};  // unfinished demotions finished at open
 };
 
 }  // namespace syskit::kv

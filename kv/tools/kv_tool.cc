@@ -1,6 +1,7 @@
 // `syskit kv put|get|del|scan|stats|check|dump|serve --dir=D`: the kv store
 // from the command line, and its Redis-protocol server.
 #include <cctype>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <memory>
@@ -65,7 +66,8 @@ Status ParseTierFlag(const std::string& flag, TierFlag* out) {
   } else if (used != size.size()) {
     unit = 0;
   }
-  if (used == 0 || unit == 0 || !(number > 0)) {
+  if (used == 0 || unit == 0 || !(number > 0) || !std::isfinite(number * unit) ||
+      number * unit > 1e18) {
     return InvalidArgumentError("--tiers: bad fast-tier size '" + size + "'");
   }
   out->fast_bytes = static_cast<uint64_t>(number * unit);
