@@ -10,6 +10,7 @@
 #include <fstream>
 #include <map>
 
+#include "kill_nine.h"
 #include "syskit/core/fault_injection_env.h"
 #include "syskit/core/random.h"
 #include "syskit/kv/db.h"
@@ -336,75 +337,17 @@ TEST(Recovery, BitFlipInTableIsCorruptionNamingTheFile) {
   EXPECT_EQ(it->status().code(), StatusCode::kCorruption);
 }
 
-// The child writes key i%kKeys = "v<i>" and reports each acknowledged i on a
-// pipe; the parent kills it with SIGKILL after a random number of acks.
+// kill_nine.h: the child writes key i % 2000 and is killed at a random point.
 void CrashRound(const std::string& dir, uint64_t seed, std::map<std::string, uint64_t>* acked,
                 uint64_t* next_index) {
-  constexpr uint64_t kKeys = 2000;
-  int fds[2];
-  ASSERT_EQ(pipe(fds), 0);
-  const uint64_t start = *next_index;
-  const pid_t pid = fork();
-  ASSERT_GE(pid, 0);
-  if (pid == 0) {
-    close(fds[0]);
-    Options options;
-    options.write_buffer_size = 64 << 10;
-    options.target_file_size = 64 << 10;
-    options.max_bytes_for_level_base = 256 << 10;
-    auto db = DB::Open(options, dir);
-    if (!db.ok()) _exit(3);
-    for (uint64_t i = start;; ++i) {
-      const std::string value = "v" + std::to_string(i) + std::string(i % 300, 'p');
-      if (!(*db)->Put({}, KeyOf(i % kKeys), value).ok()) _exit(4);
-      if (write(fds[1], &i, sizeof(i)) != sizeof(i)) _exit(5);
-    }
-  }
-  close(fds[1]);
-  Random rng(seed);
-  const uint64_t kill_after = 500 + rng.Uniform(6000);
-  uint64_t count = 0, i = 0;
-  while (count < kill_after && read(fds[0], &i, sizeof(i)) == sizeof(i)) {
-    (*acked)[KeyOf(i % kKeys)] = i;
-    ++count;
-  }
-  kill(pid, SIGKILL);
-  while (read(fds[0], &i, sizeof(i)) == sizeof(i)) (*acked)[KeyOf(i % kKeys)] = i;
-  close(fds[0]);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  ASSERT_TRUE(WIFSIGNALED(status)) << "child exited with " << WEXITSTATUS(status);
-  uint64_t max_acked = 0;
-  for (const auto& [key, index] : *acked) max_acked = std::max(max_acked, index);
-  *next_index = max_acked + 2;  // max_acked + 1 may or may not have landed
-
-  auto db_or = DB::Open(Options(), dir);
-  ASSERT_TRUE(db_or.ok()) << db_or.status();
-  auto db = std::move(db_or).value();
-  std::string value;
-  for (const auto& [key, index] : *acked) {
-    ASSERT_TRUE(db->Get({}, key, &value).ok()) << key;
-    const std::string expected = "v" + std::to_string(index) + std::string(index % 300, 'p');
-    const uint64_t in_flight = max_acked + 1;
-    const std::string maybe = "v" + std::to_string(in_flight) + std::string(in_flight % 300, 'p');
-    ASSERT_TRUE(value == expected || (KeyOf(in_flight % kKeys) == key && value == maybe))
-        << key << " has " << value.substr(0, 12) << ", acknowledged v" << index;
-  }
-  // Iterator: ordered, and every key present is one the child wrote.
-  auto it = db->NewIterator({});
-  std::string prev;
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    ASSERT_LT(prev, std::string(it->key()));
-    prev = it->key();
-    ASSERT_TRUE(acked->count(prev) == 1 || prev == KeyOf((max_acked + 1) % kKeys)) << prev;
-  }
-  ASSERT_TRUE(it->status().ok());
-  // The in-flight write, if it landed, becomes the acknowledged state.
-  const std::string in_flight_key = KeyOf((max_acked + 1) % kKeys);
-  if (db->Get({}, in_flight_key, &value).ok() &&
-      value.rfind("v" + std::to_string(max_acked + 1), 0) == 0) {
-    (*acked)[in_flight_key] = max_acked + 1;
-  }
+  testing_support::KillNineRound round;
+  round.child_options.write_buffer_size = 64 << 10;
+  round.child_options.target_file_size = 64 << 10;
+  round.child_options.max_bytes_for_level_base = 256 << 10;
+  round.keys = 2000;
+  round.max_acks = 6000;
+  round.key_of = KeyOf;
+  testing_support::RunKillNineRound(dir, seed, round, acked, next_index);
 }
 
 TEST(Recovery, KillNineKeepsEveryAcknowledgedWrite) {

@@ -3,15 +3,13 @@
 // pinning of popular keys, and crashes (kill -9 and power loss) during
 // migrations.
 #include <gtest/gtest.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
 #include <map>
 #include <sstream>
 
+#include "kill_nine.h"
 #include "syskit/core/fault_injection_env.h"
 #include "syskit/core/random.h"
 #include "syskit/kv/db.h"
@@ -251,78 +249,24 @@ TEST(Tiered, ReadsPromotePopularKeys) {
   EXPECT_EQ(TierStat(db.get(), "fast_hits") - before, 50u);
 }
 
-// The child writes key i % kKeys = "v<i>..." (and reads, so keys are
-// popular and get promoted) and reports each acknowledged i on a pipe; the
-// parent kills it at a random point, with migrations running all the time.
+// kill_nine.h: the child writes key i % 1500 and reads hot keys (so keys
+// are popular and get promoted), with migrations running all the time, and
+// is killed at a random point.
 void TieredCrashRound(const std::string& dir, uint64_t seed, std::map<std::string, uint64_t>* acked,
                       uint64_t* next_index) {
-  constexpr uint64_t kKeys = 1500;
-  int fds[2];
-  ASSERT_EQ(pipe(fds), 0);
-  const uint64_t start = *next_index;
-  const pid_t pid = fork();
-  ASSERT_GE(pid, 0);
-  if (pid == 0) {
-    close(fds[0]);
-    Options options = TieredOptions();
-    options.tiering.promotion_window = 100;
-    options.tiering.promotion_read_share = 0.5;
-    auto db = DB::Open(options, dir);
-    if (!db.ok()) _exit(3);
-    Random rng(seed);
+  testing_support::KillNineRound round;
+  round.child_options = TieredOptions();
+  round.child_options.tiering.promotion_window = 100;
+  round.child_options.tiering.promotion_read_share = 0.5;
+  round.reopen_options = TieredOptions();
+  round.keys = 1500;
+  round.max_acks = 5000;
+  round.key_of = KeyOf;
+  round.after_put = [](DB* db, Random& rng) {
     std::string value;
-    for (uint64_t i = start;; ++i) {
-      const std::string v = "v" + std::to_string(i) + std::string(i % 300, 'p');
-      if (!(*db)->Put({}, KeyOf(i % kKeys), v).ok()) _exit(4);
-      if (write(fds[1], &i, sizeof(i)) != sizeof(i)) _exit(5);
-      for (int r = 0; r < 2; ++r) (*db)->Get({}, KeyOf(rng.Uniform(50)), &value).IgnoreError();
-    }
-  }
-  close(fds[1]);
-  Random rng(seed);
-  const uint64_t kill_after = 500 + rng.Uniform(5000);
-  uint64_t count = 0, i = 0;
-  while (count < kill_after && read(fds[0], &i, sizeof(i)) == sizeof(i)) {
-    (*acked)[KeyOf(i % kKeys)] = i;
-    ++count;
-  }
-  kill(pid, SIGKILL);
-  while (read(fds[0], &i, sizeof(i)) == sizeof(i)) (*acked)[KeyOf(i % kKeys)] = i;
-  close(fds[0]);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  ASSERT_TRUE(WIFSIGNALED(status)) << "child exited with " << WEXITSTATUS(status);
-  uint64_t max_acked = 0;
-  for (const auto& [key, index] : *acked) max_acked = std::max(max_acked, index);
-  *next_index = max_acked + 2;
-
-  auto db = DB::Open(TieredOptions(), dir).value();
-  std::string value;
-  const uint64_t in_flight = max_acked + 1;
-  const std::string maybe = "v" + std::to_string(in_flight) + std::string(in_flight % 300, 'p');
-  for (const auto& [key, index] : *acked) {
-    ASSERT_TRUE(db->Get({}, key, &value).ok()) << key;
-    const std::string expected = "v" + std::to_string(index) + std::string(index % 300, 'p');
-    ASSERT_TRUE(value == expected || (KeyOf(in_flight % kKeys) == key && value == maybe))
-        << key << " has " << value.substr(0, 12) << ", acknowledged v" << index;
-  }
-  // Nothing duplicated or resurrected: the iterator yields each key once,
-  // with the value Get returns.
-  auto it = db->NewIterator({});
-  std::string prev;
-  size_t n = 0;
-  for (it->SeekToFirst(); it->Valid(); it->Next(), ++n) {
-    ASSERT_LT(prev, std::string(it->key()));
-    prev = it->key();
-    ASSERT_TRUE(acked->count(prev) == 1 || prev == KeyOf(in_flight % kKeys)) << prev;
-    ASSERT_TRUE(db->Get({}, prev, &value).ok());
-    ASSERT_EQ(it->value(), value);
-  }
-  ASSERT_TRUE(it->status().ok());
-  EXPECT_GE(n, acked->size());
-  const std::string in_flight_key = KeyOf(in_flight % kKeys);
-  if (db->Get({}, in_flight_key, &value).ok() && value == maybe)
-    (*acked)[in_flight_key] = in_flight;
+    for (int r = 0; r < 2; ++r) db->Get({}, KeyOf(rng.Uniform(50)), &value).IgnoreError();
+  };
+  testing_support::RunKillNineRound(dir, seed, round, acked, next_index);
 }
 
 TEST(TieredCrash, KillNineDuringMigrationsLosesNothing) {
