@@ -460,18 +460,30 @@ Status TieredDB::DemoteOneRange(bool allow_forced, uint64_t* freed_live) {
   Scored& chosen = scored[static_cast<size_t>(best)];
   pinned_kept_ += chosen.keep.size();
   // One demotion moves at most what brings the tier under migrate_stop (and
-  // at least a few table files' worth), as a key-ordered prefix of the range:
-  // a range as wide as the key space must not go down, or into memory, whole.
+  // at least a few table files' worth or a tenth of the tier, whichever is
+  // less): the range's oldest unpopular entries first (least recently
+  // written), handed to the slow tier in key order.
   const auto stop =
       static_cast<uint64_t>(tiering_.migrate_stop * static_cast<double>(tiering_.fast_tier_bytes));
   const uint64_t file = fast_->file_bytes();
-  const uint64_t budget = std::max<uint64_t>(file > stop ? file - stop : 0,
-                                             4 * static_cast<uint64_t>(options_.target_file_size));
-  uint64_t taken = 0;
-  size_t count = 0;
-  while (count < chosen.demote.size() && taken < budget)
-    taken += chosen.demote[count++].second.charge;
-  chosen.demote.resize(count);
+  const uint64_t budget =
+      std::max<uint64_t>(file > stop ? file - stop : 0,
+                         std::min<uint64_t>(4 * static_cast<uint64_t>(options_.target_file_size),
+                                            tiering_.fast_tier_bytes / 10));
+  uint64_t total = 0;
+  for (const auto& entry : chosen.demote) total += entry.second.charge;
+  if (total > budget) {
+    std::sort(chosen.demote.begin(), chosen.demote.end(),
+              [](const auto& a, const auto& b) { return a.second.sequence < b.second.sequence; });
+    uint64_t taken = 0;
+    size_t count = 0;
+    while (count < chosen.demote.size() && taken < budget) {
+      taken += chosen.demote[count++].second.charge;
+    }
+    chosen.demote.resize(count);
+    std::sort(chosen.demote.begin(), chosen.demote.end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
+  }
   return Demote(chosen.demote, next_ingest_id_++, true, freed_live);
 }
 

@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <functional>
 #include <map>
 #include <string>
@@ -100,6 +101,19 @@ inline void RunKillNineRound(const std::string& dir, uint64_t seed, const KillNi
   // The in-flight write, if it landed, becomes the acknowledged state.
   if (db->Get({}, in_flight_key, &value).ok() && value == KillNineValue(in_flight)) {
     (*acked)[in_flight_key] = in_flight;
+  }
+}
+
+// SYSKIT_KV_CRASH_ROUNDS rounds (4 by default; the slow tier runs more) on
+// one directory, seeds first_seed, first_seed + 1, ...
+inline void RunKillNineRounds(const std::string& dir, uint64_t first_seed,
+                              const KillNineRound& round, std::map<std::string, uint64_t>* acked) {
+  const char* env = std::getenv("SYSKIT_KV_CRASH_ROUNDS");
+  const int rounds = env != nullptr ? std::atoi(env) : 4;
+  uint64_t next_index = 0;
+  for (int r = 0; r < rounds; ++r) {
+    RunKillNineRound(dir, first_seed + static_cast<uint64_t>(r), round, acked, &next_index);
+    if (::testing::Test::HasFatalFailure()) return;
   }
 }
 

@@ -337,9 +337,8 @@ TEST(Recovery, BitFlipInTableIsCorruptionNamingTheFile) {
   EXPECT_EQ(it->status().code(), StatusCode::kCorruption);
 }
 
-// kill_nine.h: the child writes key i % 2000 and is killed at a random point.
-void CrashRound(const std::string& dir, uint64_t seed, std::map<std::string, uint64_t>* acked,
-                uint64_t* next_index) {
+// kill_nine.h: the child writes key i % 2000 and is killed at random points.
+TEST(Recovery, KillNineKeepsEveryAcknowledgedWrite) {
   testing_support::KillNineRound round;
   round.child_options.write_buffer_size = 64 << 10;
   round.child_options.target_file_size = 64 << 10;
@@ -347,19 +346,10 @@ void CrashRound(const std::string& dir, uint64_t seed, std::map<std::string, uin
   round.keys = 2000;
   round.max_acks = 6000;
   round.key_of = KeyOf;
-  testing_support::RunKillNineRound(dir, seed, round, acked, next_index);
-}
-
-TEST(Recovery, KillNineKeepsEveryAcknowledgedWrite) {
   testing::TempDir dir;
   std::map<std::string, uint64_t> acked;
-  uint64_t next_index = 0;
-  const int rounds =
-      std::getenv("SYSKIT_KV_CRASH_ROUNDS") ? std::atoi(std::getenv("SYSKIT_KV_CRASH_ROUNDS")) : 4;
-  for (int round = 0; round < rounds; ++round) {
-    CrashRound(dir.path(), 1000 + round, &acked, &next_index);
-    if (HasFatalFailure()) return;
-  }
+  testing_support::RunKillNineRounds(dir.path(), 1000, round, &acked);
+  if (HasFatalFailure()) return;
   EXPECT_GT(acked.size(), 100u);
 }
 
