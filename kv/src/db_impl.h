@@ -70,6 +70,9 @@ class DBImpl final : public DB {
   uint64_t last_sequence();
   // False when no table's Bloom filter admits `user_key` (no data block read).
   bool MayContain(std::string_view user_key);
+  // The block cache (null when block_cache_bytes is 0); the tiered store
+  // caches fast-tier values in it too, so both tiers share one DRAM budget.
+  BlockCache* block_cache() const { return cache_.get(); }
   // The key range and size of every table file (user keys).
   struct TableRange {
     std::string smallest, largest;

@@ -258,6 +258,19 @@ Status FastStore::ReadValue(const Location& loc, std::string* value) const {
   return Status::OK();
 }
 
+Status FastStore::ReadValueCached(const Location& loc, std::string* value) const {
+  if (cache_ == nullptr) return ReadValue(loc, value);
+  // Table file numbers are small; the top bit keeps segment keys apart.
+  const uint64_t file = (uint64_t{1} << 63) | loc.segment->number;
+  if (auto cached = cache_->Lookup(file, loc.offset)) {
+    value->assign(*cached);
+    return Status::OK();
+  }
+  SYSKIT_RETURN_IF_ERROR(ReadValue(loc, value));
+  cache_->Insert(file, loc.offset, std::make_shared<const std::string>(*value));
+  return Status::OK();
+}
+
 Status FastStore::Get(std::string_view key, std::string* value, bool* found, ValueType* type,
                       uint64_t* sequence) {
   Location loc;
@@ -271,7 +284,7 @@ Status FastStore::Get(std::string_view key, std::string* value, bool* found, Val
   *type = loc.type;
   *sequence = loc.sequence;
   if (loc.type == kTypeDeletion) return Status::OK();
-  return ReadValue(loc, value);
+  return ReadValueCached(loc, value);
 }
 
 void FastStore::Erase(const std::vector<std::pair<std::string, uint64_t>>& keys) {

@@ -34,6 +34,7 @@
 #include <string_view>
 #include <vector>
 
+#include "block_cache.h"
 #include "format.h"
 #include "syskit/core/env.h"
 #include "syskit/kv/db.h"
@@ -99,6 +100,13 @@ class FastStore {
              uint64_t* sequence);
   // Reads the value of an entry (verifying the record checksum).
   Status ReadValue(const Location& loc, std::string* value) const;
+  // ReadValue through the DRAM cache shared with the slow tier's blocks
+  // (set_cache): values are cached by record location, which is immutable
+  // (a write or a reclaim makes a new location), so no invalidation is
+  // needed; stale locations age out of the LRU. Reads on behalf of users go
+  // here; migration and reclaim copies use ReadValue and do not fill it.
+  Status ReadValueCached(const Location& loc, std::string* value) const;
+  void set_cache(BlockCache* cache) { cache_ = cache; }
 
   // Erases each (key, sequence) still indexed at that sequence.
   void Erase(const std::vector<std::pair<std::string, uint64_t>>& keys);
@@ -144,7 +152,8 @@ class FastStore {
   std::atomic<uint64_t> file_bytes_{0}, live_bytes_{0};
   uint64_t recovered_max_seq_ = 0, recovered_max_ingest_ = 0;
   std::vector<PendingDemotion> pending_;
-  Status append_error_;  // (write_mu_) set by a failed append
+  Status append_error_;          // (write_mu_) set by a failed append
+  BlockCache* cache_ = nullptr;  // shared with the slow tier; may be null
 };
 
 }  // namespace syskit::kv

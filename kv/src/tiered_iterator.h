@@ -136,7 +136,7 @@ class TieredIterator final : public Iterator {
     valid_ = valid;
     from_fast_ = from_fast;
     if (valid && from_fast) {
-      Status s = fast_->ReadValue(it_->second, &value_);
+      Status s = fast_->ReadValueCached(it_->second, &value_);
       if (!s.ok()) {
         status_ = s;
         valid_ = false;
