@@ -41,7 +41,7 @@ void BlockCache::Insert(uint64_t file, uint64_t offset, std::shared_ptr<const st
   const Key key{file, offset};
   Shard& shard = ShardFor(key);
   const size_t shard_capacity = capacity_ / kShards;
-  if (block->size() > shard_capacity) return;
+  if (Charge(*block) > shard_capacity) return;
   std::vector<std::shared_ptr<const std::string>> evicted;  // freed after unlocking
   std::lock_guard<std::mutex> guard(shard.mu);
   auto [it, inserted] = shard.map.try_emplace(key);
@@ -49,16 +49,16 @@ void BlockCache::Insert(uint64_t file, uint64_t offset, std::shared_ptr<const st
   if (inserted) {
     e->key = &it->first;
   } else {
-    shard.usage -= e->block->size();
+    shard.usage -= Charge(*e->block);
     evicted.push_back(std::move(e->block));
     shard.Unlink(e);
   }
-  shard.usage += block->size();
+  shard.usage += Charge(*block);
   e->block = std::move(block);
   shard.PushFront(e);
   while (shard.usage > shard_capacity && shard.head.prev != &shard.head) {
     Entry* victim = shard.head.prev;
-    shard.usage -= victim->block->size();
+    shard.usage -= Charge(*victim->block);
     shard.Unlink(victim);
     evicted.push_back(std::move(victim->block));
     const Key victim_key = *victim->key;  // not a reference into the node being erased

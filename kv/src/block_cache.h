@@ -1,5 +1,6 @@
 // BlockCache: a fixed-capacity LRU cache of decoded table blocks, keyed by
-// (file number, block offset), charged by block bytes, split into 16 shards
+// (file number, block offset), charged by block bytes plus a fixed entry
+// overhead, split into 16 shards
 // each with its own mutex so concurrent readers rarely contend. Each shard is
 // one hash map whose nodes carry the LRU links (one allocation and one
 // pointer chase per lookup), and evicted blocks are freed after the shard's
@@ -33,6 +34,9 @@ class BlockCache {
 
  private:
   static constexpr int kShards = 16;
+  // An entry's charge: its bytes plus the map node, list links and shared
+  // block it costs, so small entries (fast-tier values) still count.
+  static size_t Charge(const std::string& block) { return block.size() + 96; }
   struct Key {
     uint64_t file, offset;
     bool operator==(const Key&) const = default;

@@ -258,21 +258,23 @@ Status FastStore::ReadValue(const Location& loc, std::string* value) const {
   return Status::OK();
 }
 
-Status FastStore::ReadValueCached(const Location& loc, std::string* value) const {
+Status FastStore::ReadValueCached(const Location& loc, std::string* value, bool fill_cache) const {
   if (cache_ == nullptr) return ReadValue(loc, value);
-  // Table file numbers are small; the top bit keeps segment keys apart.
+  // Table file numbers are small; the top bit keeps segment keys apart. The
+  // offset is the value's own (a batch's operations share one record).
   const uint64_t file = (uint64_t{1} << 63) | loc.segment->number;
-  if (auto cached = cache_->Lookup(file, loc.offset)) {
+  const uint64_t offset = loc.offset + kLogHeaderSize + loc.value_offset;
+  if (auto cached = cache_->Lookup(file, offset)) {
     value->assign(*cached);
     return Status::OK();
   }
   SYSKIT_RETURN_IF_ERROR(ReadValue(loc, value));
-  cache_->Insert(file, loc.offset, std::make_shared<const std::string>(*value));
+  if (fill_cache) cache_->Insert(file, offset, std::make_shared<const std::string>(*value));
   return Status::OK();
 }
 
 Status FastStore::Get(std::string_view key, std::string* value, bool* found, ValueType* type,
-                      uint64_t* sequence) {
+                      uint64_t* sequence, bool fill_cache) {
   Location loc;
   {
     std::shared_lock<std::shared_mutex> lock(mu_);
@@ -284,7 +286,7 @@ Status FastStore::Get(std::string_view key, std::string* value, bool* found, Val
   *type = loc.type;
   *sequence = loc.sequence;
   if (loc.type == kTypeDeletion) return Status::OK();
-  return ReadValueCached(loc, value);
+  return ReadValueCached(loc, value, fill_cache);
 }
 
 void FastStore::Erase(const std::vector<std::pair<std::string, uint64_t>>& keys) {

@@ -97,15 +97,18 @@ class FastStore {
 
   // Looks `key` up: *found when indexed; *type tells value or tombstone.
   Status Get(std::string_view key, std::string* value, bool* found, ValueType* type,
-             uint64_t* sequence);
+             uint64_t* sequence, bool fill_cache = true);
   // Reads the value of an entry (verifying the record checksum).
   Status ReadValue(const Location& loc, std::string* value) const;
   // ReadValue through the DRAM cache shared with the slow tier's blocks
-  // (set_cache): values are cached by record location, which is immutable
-  // (a write or a reclaim makes a new location), so no invalidation is
-  // needed; stale locations age out of the LRU. Reads on behalf of users go
-  // here; migration and reclaim copies use ReadValue and do not fill it.
-  Status ReadValueCached(const Location& loc, std::string* value) const;
+  // (set_cache): values are cached by where their bytes sit (segment and
+  // file offset of the value, unique per operation of a batch), which never
+  // changes (a write or a reclaim makes a new location; segment numbers are
+  // never reused), so no invalidation is needed; stale locations age out of
+  // the LRU. Reads on behalf of users go here (`fill_cache` false: look up
+  // only, as ReadOptions::fill_cache); migration and reclaim copies use
+  // ReadValue and do not touch the cache.
+  Status ReadValueCached(const Location& loc, std::string* value, bool fill_cache = true) const;
   void set_cache(BlockCache* cache) { cache_ = cache; }
 
   // Erases each (key, sequence) still indexed at that sequence.

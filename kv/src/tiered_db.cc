@@ -266,7 +266,7 @@ Status TieredDB::Get(const ReadOptions& options, std::string_view key, std::stri
     auto it = snapshot->index->find(key);
     if (it != snapshot->index->end()) {
       if (it->second.type == kTypeDeletion) return NotFoundError("key not found");
-      return fast_->ReadValueCached(it->second, value);
+      return fast_->ReadValueCached(it->second, value, options.fill_cache);
     }
     ReadOptions slow_options = options;
     slow_options.snapshot = snapshot->slow;
@@ -277,7 +277,7 @@ Status TieredDB::Get(const ReadOptions& options, std::string_view key, std::stri
   bool found = false;
   ValueType type = kTypeValue;
   uint64_t sequence = 0;
-  SYSKIT_RETURN_IF_ERROR(fast_->Get(key, value, &found, &type, &sequence));
+  SYSKIT_RETURN_IF_ERROR(fast_->Get(key, value, &found, &type, &sequence, options.fill_cache));
   if (found) {
     if (type == kTypeDeletion) {
       ++misses_;
@@ -307,10 +307,7 @@ void TieredDB::MaybePromote(std::string_view key, const std::string& value, uint
     std::lock_guard<std::mutex> guard(pin_mu_);
     probabilities = pin_probabilities_;
   }
-  // Only keys read again since the clock hand last passed them (value 3):
-  // a Bernoulli draw alone let keys at lower values in, and each promotion
-  // displaces a dirty fast-tier key whose demotion writes the slow tier.
-  if (tracker_->ClockValue(key) != 3 || !Popular(key, probabilities)) return;
+  if (!Popular(key, probabilities)) return;
   // Promotions fill free room only, up to the migration trigger: they never
   // start a migration themselves (that demoted dirty keys to make room for
   // clean copies, paying slow-tier writes on a read-only workload).
@@ -482,11 +479,16 @@ Status TieredDB::DemoteOneRange(bool allow_forced, uint64_t* freed_live) {
   uint64_t total = 0;
   for (const auto& entry : chosen.demote) total += entry.second.charge;
   if (total > budget) {
+    // The start is uniform over the starts whose window reaches the budget
+    // (so the tail of the range is not favoured); the window is [first, last).
     const size_t n = chosen.demote.size();
-    size_t first = rng.Uniform(n), last = first;  // the window is [first, last)
+    size_t latest = n;
+    for (uint64_t suffix = 0; latest > 0 && suffix < budget;) {
+      suffix += chosen.demote[--latest].second.charge;
+    }
+    size_t first = rng.Uniform(latest + 1), last = first;
     uint64_t taken = 0;
     while (last < n && taken < budget) taken += chosen.demote[last++].second.charge;
-    while (first > 0 && taken < budget) taken += chosen.demote[--first].second.charge;
     chosen.demote.erase(chosen.demote.begin() + static_cast<std::ptrdiff_t>(last),
                         chosen.demote.end());
     chosen.demote.erase(chosen.demote.begin(),
@@ -558,14 +560,16 @@ std::unique_ptr<Iterator> TieredDB::NewIterator(const ReadOptions& options) {
     ReadOptions slow_options = options;
     slow_options.snapshot = snapshot->slow;
     return std::make_unique<TieredIterator>(fast_.get(), snapshot->index,
-                                            slow_->NewIterator(slow_options), nullptr, nullptr);
+                                            slow_->NewIterator(slow_options), nullptr, nullptr,
+                                            options.fill_cache);
   }
   // A private snapshot: the index copy and the slow tier at the same sequence.
   const auto* snapshot = static_cast<const TieredSnapshot*>(GetSnapshot());
   ReadOptions slow_options = options;
   slow_options.snapshot = snapshot->slow;
   return std::make_unique<TieredIterator>(fast_.get(), snapshot->index,
-                                          slow_->NewIterator(slow_options), this, snapshot);
+                                          slow_->NewIterator(slow_options), this, snapshot,
+                                          options.fill_cache);
 }
 
 Status TieredDB::Flush() {

@@ -26,8 +26,10 @@ class TieredIterator final : public Iterator {
   // `owner`/`own_snapshot`: a snapshot taken for this iterator alone, released
   // with it (nullptr when the caller's).
   TieredIterator(const FastStore* fast, std::shared_ptr<const FastStore::Index> index,
-                 std::unique_ptr<Iterator> slow, DB* owner, const Snapshot* own_snapshot)
+                 std::unique_ptr<Iterator> slow, DB* owner, const Snapshot* own_snapshot,
+                 bool fill_cache)
       : fast_(fast),
+        fill_cache_(fill_cache),
         index_(std::move(index)),
         slow_(std::move(slow)),
         owner_(owner),
@@ -136,7 +138,7 @@ class TieredIterator final : public Iterator {
     valid_ = valid;
     from_fast_ = from_fast;
     if (valid && from_fast) {
-      Status s = fast_->ReadValueCached(it_->second, &value_);
+      Status s = fast_->ReadValueCached(it_->second, &value_, fill_cache_);
       if (!s.ok()) {
         status_ = s;
         valid_ = false;
@@ -145,6 +147,7 @@ class TieredIterator final : public Iterator {
   }
 
   const FastStore* fast_;
+  const bool fill_cache_;
   std::shared_ptr<const FastStore::Index> index_;
   std::unique_ptr<Iterator> slow_;
   DB* owner_;

@@ -96,6 +96,17 @@ TEST(Tiered, MatchesModelThroughMigrationsAndReopen) {
       } else if (op < 6) {
         ASSERT_TRUE(db->Delete({}, key).ok());
         model.erase(key);
+      } else if (op < 7) {
+        // A batch is one fast-tier record: its values must stay apart
+        // (also in the DRAM value cache).
+        WriteBatch batch;
+        for (int j = 0; j < 3; ++j) {
+          const std::string k = KeyOf(rng.Uniform(3000));
+          const std::string v = "b" + std::to_string(i) + "." + std::to_string(j);
+          batch.Put(k, v);
+          model[k] = v;
+        }
+        ASSERT_TRUE(db->Write({}, &batch).ok());
       } else {
         Status s = db->Get({}, key, &value);
         auto it = model.find(key);
@@ -234,7 +245,9 @@ TEST(Tiered, ReadsPromotePopularKeys) {
   options.tiering.promotion_window = 200;
   options.tiering.pin_threshold = 1.0;
   auto db = DB::Open(options, dir.path()).value();
-  for (int i = 0; i < 4000; ++i) ASSERT_TRUE(db->Put({}, KeyOf(i), std::string(400, 'v')).ok());
+  for (int i = 0; i < 4000; ++i) {
+    ASSERT_TRUE(db->Put({}, KeyOf(i), KeyOf(i) + std::string(400, 'v')).ok());
+  }
   std::string value;
   // Keys 0..49 are the oldest and never read: demoted by now.
   const uint64_t slow_before = TierStat(db.get(), "slow_hits");
@@ -243,13 +256,19 @@ TEST(Tiered, ReadsPromotePopularKeys) {
   // writes (2 % of the operations) keeps migrations making room.
   for (int j = 4000;
        TierStat(db.get(), "promotions") < 50 && std::chrono::steady_clock::now() < deadline; ++j) {
-    for (int i = 0; i < 50; ++i) ASSERT_TRUE(db->Get({}, KeyOf(i), &value).ok());
-    ASSERT_TRUE(db->Put({}, KeyOf(j), std::string(400, 'v')).ok());
+    for (int i = 0; i < 50; ++i) {
+      ASSERT_TRUE(db->Get({}, KeyOf(i), &value).ok());
+      ASSERT_EQ(value, KeyOf(i) + std::string(400, 'v'));
+    }
+    ASSERT_TRUE(db->Put({}, KeyOf(j), KeyOf(j) + std::string(400, 'v')).ok());
   }
   EXPECT_GE(TierStat(db.get(), "slow_hits") - slow_before, 50u);
   EXPECT_EQ(TierStat(db.get(), "promotions"), 50u);
   const uint64_t before = TierStat(db.get(), "fast_hits");
-  for (int i = 0; i < 50; ++i) ASSERT_TRUE(db->Get({}, KeyOf(i), &value).ok());
+  for (int i = 0; i < 50; ++i) {
+    ASSERT_TRUE(db->Get({}, KeyOf(i), &value).ok());
+    EXPECT_EQ(value, KeyOf(i) + std::string(400, 'v'));
+  }
   EXPECT_EQ(TierStat(db.get(), "fast_hits") - before, 50u);
 }
 
