@@ -7,13 +7,18 @@
 # Writes kv/docs/sweep_{zipf,theta,share}.csv (kv_bench --csv rows) and an
 # SVG plot of each (gnuplot).
 #
-#   kv/bench/tiering_sweep.sh [build/release/bin/kv_bench] [records] [operations] [trials]
+#   kv/bench/tiering_sweep.sh [build/release/bin/kv_bench] [records] [operations] [trials] [warmup]
+#
+# warmup: unreported operations before each workload, as a fraction of
+# [operations] (default 1, as the headline runs in kv/README.md; with 0.1 the
+# reads start while the load's demotions are still settling).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bench=${1:-build/release/bin/kv_bench}
 records=${2:-200000}
 ops=${3:-200000}
 trials=${4:-1}
+warmup=${5:-1}
 out=kv/docs
 db_dir=${SWEEP_DB_DIR:-/dev/shm/kv_sweep}
 [ -x "$bench" ] || { echo "tiering_sweep: no kv_bench at $bench" >&2; exit 2; }
@@ -23,7 +28,7 @@ run() {  # csv, share, zipf (0 = uniform), theta, backends
   local dist=(--property=zipfianconstant="$3")
   [ "$3" = 0 ] && dist=(--property=requestdistribution=uniform)
   "$bench" --db_dir="$db_dir" --tiers="optane:$2,qlc" --benchmarks=ycsb_c,ycsb_b \
-    --backends="$5" --trials="$trials" --pin_threshold="$4" --csv="$1" \
+    --backends="$5" --trials="$trials" --pin_threshold="$4" --csv="$1" --warmup_fraction="$warmup" \
     --property=recordcount="$records" --property=operationcount="$ops" \
     "${dist[@]}" | grep -E '^(summary|ratio|tierio)'
 }
