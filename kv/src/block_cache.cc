@@ -17,7 +17,8 @@ void BlockCache::Shard::PushFront(Entry* e) {
 }
 
 BlockCache::BlockCache(size_t capacity_bytes) : capacity_(capacity_bytes) {
-  // About one 4 KiB block per entry: size the maps so they never rehash.
+  // Sized for one 4 KiB block per entry; smaller entries (the tiered store's
+  // fast-tier values) make a shard's map grow and rehash under its mutex.
   for (Shard& shard : shards_) shard.map.reserve(capacity_ / kShards / 4096 + 16);
 }
 

@@ -34,8 +34,9 @@ class BlockCache {
 
  private:
   static constexpr int kShards = 16;
-  // An entry's charge: its bytes plus the map node, list links and shared
-  // block it costs, so small entries (fast-tier values) still count.
+  // An entry's charge: its bytes plus a fixed 96 for the map node, list
+  // links and shared block (an estimate on the low side: they cost nearer
+  // 150), so small entries (fast-tier values) still count.
   static size_t Charge(const std::string& block) { return block.size() + 96; }
   struct Key {
     uint64_t file, offset;
