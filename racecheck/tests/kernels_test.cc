@@ -47,6 +47,7 @@ TEST(Kernels, HappensBeforeInferenceCutsDelaysOnOrderedTwins) {
   // Kernels whose only cross-thread pairs are between the two handshaking
   // threads (string_append and work_stealing also have near misses with the
   // main thread's set-up calls, which only decay can retire).
+  uint64_t total[2] = {0, 0};  // delays with and without inference
   for (const char* name : {"push_back", "check_then_act", "iterate_while_modify"}) {
     uint64_t delays[2] = {0, 0};
     for (bool inference : {true, false}) {
@@ -77,8 +78,15 @@ TEST(Kernels, HappensBeforeInferenceCutsDelaysOnOrderedTwins) {
     }
     // Without inference, pairs only leave through decay (about 10 failed
     // traps each); with it, a pair is dropped after its first blocked delay.
-    EXPECT_LT(2 * delays[0], delays[1]) << name;
+    // Per kernel the cut is only required to exist: how many delays a pair
+    // costs before its order is seen depends on scheduling (check_then_act
+    // once took 10 with inference against 17 without, in CI).
+    EXPECT_LT(delays[0], delays[1]) << name;
+    total[0] += delays[0];
+    total[1] += delays[1];
   }
+  // Over the three kernels inference must at least halve the delays.
+  EXPECT_LT(2 * total[0], total[1]);
 }
 
 }  // namespace
